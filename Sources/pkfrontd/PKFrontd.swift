@@ -1,0 +1,22 @@
+import ArgumentParser
+import PluralKit
+
+/// The `pkfrontd` command: a PluralKit front tracker and automation daemon.
+@main
+struct PKFrontd: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "pkfrontd",
+        abstract: "Track a plural system's front on PluralKit and automate it.",
+        discussion: """
+            pkfrontd polls PluralKit (https://pluralkit.me) for a system's fronters and switch \
+            history, turns changes into events, runs your rule file against them, and reports to \
+            the systemd journal.
+
+            This build provides the PluralKit client library; the daemon commands (run, check, \
+            simulate, front, history, demo, fake-api) arrive in later releases.
+            """,
+        version: "pkfrontd \(version) (PluralKit.swift \(PluralKitClient.version))"
+    )
+}
