@@ -241,9 +241,9 @@ public final class PluralKitClient: Sendable, CustomStringConvertible {
     /// How long until a `X-RateLimit-Reset` moment. PluralKit sends UNIX seconds, its docs say
     /// milliseconds: values above 10^11 are taken as milliseconds.
     static func resetDelay(headerValue: Double, now: Timestamp) -> Duration {
-        let resetSeconds = headerValue > 1e11 ? headerValue / 1000 : headerValue
-        let nowSeconds = Double(now.secondsSince1970) + Double(now.nanoseconds) / 1e9
-        return .milliseconds(Int64(((resetSeconds - nowSeconds) * 1000).rounded(.up)))
+        let resetMilliseconds = Int64(headerValue > 1e11 ? headerValue : headerValue * 1000)
+        let nowMilliseconds = now.secondsSince1970 * 1000 + Int64(now.nanoseconds / 1_000_000)
+        return .milliseconds(resetMilliseconds - nowMilliseconds)
     }
 
     static func apiError(_ response: TransportResponse, _ label: String) -> PluralKitError {
