@@ -14,9 +14,10 @@ struct PKFrontd: AsyncParsableCommand {
             history, turns changes into events, runs your rule file against them, and reports to \
             the systemd journal.
 
-            This build provides the PluralKit client library; the daemon commands (run, check, \
-            simulate, front, history, demo, fake-api) arrive in later releases.
+            Available now: fake-api (a fake PluralKit API for testing). The daemon commands (run, \
+            check, simulate, front, history, demo) arrive in later releases.
             """,
-        version: "pkfrontd \(version) (PluralKit.swift \(PluralKitClient.version))"
+        version: "pkfrontd \(version) (PluralKit.swift \(PluralKitClient.version))",
+        subcommands: [FakeAPICommand.self]
     )
 }

@@ -1,0 +1,120 @@
+/// Renders store records the way the server shows them to a viewer: the owner sees everything;
+/// anyone else sees privacy-filtered fields and no owner-only keys.
+extension FakeState {
+    static func isPrivate(_ privacy: JSON, _ key: String) -> Bool { privacy[key]?.stringValue == "private" }
+
+    func systemJSON(_ s: SystemRecord, owner: Bool) -> JSON {
+        var out = s.fields
+        if owner {
+            out["webhook_url"] = .optional(s.webhookURL)
+            out["privacy"] = s.privacy
+            return out
+        }
+        for (key, privacyKey) in [
+            ("name", "name_privacy"), ("description", "description_privacy"), ("pronouns", "pronoun_privacy"),
+            ("avatar_url", "avatar_privacy"), ("banner", "banner_privacy"),
+        ] where Self.isPrivate(s.privacy, privacyKey) {
+            out[key] = .null
+        }
+        out["privacy"] = .null
+        return out
+    }
+
+    /// - Parameter includeSystem: false in message payloads (the member has no `system` key there).
+    func memberJSON(_ m: MemberRecord, owner: Bool, includeSystem: Bool = true) -> JSON {
+        var out = m.fields
+        if !includeSystem { out["system"] = nil }
+        if owner {
+            out["privacy"] = m.privacy
+            return out
+        }
+        let p = m.privacy
+        if Self.isPrivate(p, "name_privacy") {
+            let display = m.fields["display_name"] ?? .null
+            out["name"] = display.isNull ? (m.fields["name"] ?? .null) : display
+            out["display_name"] = .null
+        }
+        if Self.isPrivate(p, "birthday_privacy") { out["birthday"] = .null }
+        if Self.isPrivate(p, "pronoun_privacy") { out["pronouns"] = .null }
+        if Self.isPrivate(p, "avatar_privacy") {
+            out["avatar_url"] = .null
+            out["webhook_avatar_url"] = .null
+        }
+        if Self.isPrivate(p, "banner_privacy") { out["banner"] = .null }
+        if Self.isPrivate(p, "description_privacy") { out["description"] = .null }
+        if Self.isPrivate(p, "metadata_privacy") {
+            out["created"] = .null
+            out["message_count"] = .null
+            out["last_message_timestamp"] = .null
+        }
+        if Self.isPrivate(p, "proxy_privacy") { out["proxy_tags"] = [] }
+        out["autoproxy_enabled"] = .null
+        out["privacy"] = .null
+        return out
+    }
+
+    func groupJSON(_ g: GroupRecord, owner: Bool, withMembers: Bool) -> JSON {
+        var out = g.fields
+        let p = g.privacy
+        if !owner {
+            if Self.isPrivate(p, "name_privacy") {
+                let display = g.fields["display_name"] ?? .null
+                out["name"] = display.isNull ? (g.fields["name"] ?? .null) : display
+                out["display_name"] = .null
+            }
+            if Self.isPrivate(p, "description_privacy") { out["description"] = .null }
+            if Self.isPrivate(p, "icon_privacy") { out["icon"] = .null }
+            if Self.isPrivate(p, "banner_privacy") { out["banner"] = .null }
+            if Self.isPrivate(p, "metadata_privacy") { out["created"] = .null }
+        }
+        if withMembers {
+            var uuids = g.members
+            if !owner {
+                uuids = Self.isPrivate(p, "list_privacy")
+                    ? [] : uuids.filter { member(uuid: $0).map { !Self.isPrivate($0.privacy, "visibility") } ?? false }
+            }
+            out["members"] = .array(uuids.map(JSON.string))
+        }
+        out["privacy"] = owner ? p : .null
+        return out
+    }
+
+    /// The full switch shape (member objects, insertion order).
+    func fullSwitchJSON(_ s: SwitchRecord, owner: Bool) -> JSON {
+        .object([
+            ("id", .string(s.uuid)), ("timestamp", .string(s.timestamp.description)),
+            ("members", .array(s.members.compactMap { member(uuid: $0) }.map { memberJSON($0, owner: owner) })),
+        ])
+    }
+
+    /// The history shape (member short ids).
+    func historySwitchJSON(_ s: SwitchRecord) -> JSON {
+        .object([
+            ("id", .string(s.uuid)), ("timestamp", .string(s.timestamp.description)),
+            ("members", .array(s.members.compactMap { member(uuid: $0) }.map { .string($0.id) })),
+        ])
+    }
+
+    /// The 9-key public view of settings, in the gateway's order.
+    static func publicSettings(_ settings: JSON) -> JSON {
+        var out: [(String, JSON)] = []
+        for key in [
+            "pings_enabled", "latch_timeout", "case_sensitive_proxy_tags", "proxy_error_message_enabled",
+            "hid_display_split", "hid_display_caps", "hid_list_padding", "proxy_switch", "name_format",
+        ] {
+            var value = settings[key] ?? .null
+            if key == "name_format", value.isNull { value = "{name} {tag}" }
+            out.append((key, value))
+        }
+        return .object(out)
+    }
+
+    /// The owner's settings as the Rust gateway's GET emits them (no `card_show_color_hex`,
+    /// default `name_format` substituted).
+    static func ownerSettingsGET(_ settings: JSON) -> JSON {
+        var out = settings
+        out["card_show_color_hex"] = nil
+        if out["name_format"]?.isNull ?? true { out["name_format"] = "{name} {tag}" }
+        return out
+    }
+}

@@ -1,0 +1,74 @@
+public import Hummingbird
+import HTTPTypes
+import Logging
+import NIOCore
+
+/// The request context of the fake's HTTP server: keeps the connection, for the client
+/// address and for faults that act on the connection.
+public struct FakeContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The connection the request came on.
+    public let channel: any Channel
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
+
+extension FakePluralKit {
+    /// The Hummingbird application serving this fake.
+    /// - Parameter onRunning: called with the bound port once the server listens.
+    public func application(
+        host: String = "127.0.0.1", port: Int = 0, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let responder = CallbackResponder<FakeContext> { [self] request, context in
+            let body = try await request.body.collect(upTo: 4 << 20)
+            let fake = FakeRequest(
+                method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
+                headers: request.headers.map { ($0.name.rawName, $0.value) },
+                body: Array(body.readableBytesView),
+                remoteAddress: context.channel.remoteAddress?.ipAddress ?? "unknown")
+            let answer = handle(fake)
+            var headers = HTTPFields()
+            for (name, value) in answer.headers {
+                if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+            }
+            return Response(
+                status: HTTPResponse.Status(code: answer.status), headers: headers,
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+        }
+        var logger = Logger(label: "PluralKitFake")
+        logger.logLevel = .warning
+        return Application(
+            responder: responder,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+
+    /// Runs the server until the task is cancelled.
+    public func run(host: String = "127.0.0.1", port: Int = 0, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await application(host: host, port: port, onRunning: onRunning).run()
+    }
+
+    /// Starts the server on a free loopback port, runs `body` with its base URL
+    /// (`http://127.0.0.1:PORT/v2`), then stops the server.
+    public func withServer<T: Sendable>(
+        host: String = "127.0.0.1", port: Int = 0, _ body: @Sendable (_ baseURL: String) async throws -> T
+    ) async throws -> T {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await self.run(host: host, port: port) { port in continuation.yield(port) }
+                return nil
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let bound = await iterator.next() else { throw FakeError("the fake server did not start") }
+            let result = try await body("http://\(host):\(bound)/v2")
+            group.cancelAll()
+            while try await group.next() != nil {}
+            return result
+        }
+    }
+}
