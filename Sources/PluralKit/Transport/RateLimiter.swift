@@ -58,13 +58,19 @@ actor RateLimiter {
     }
 
     /// Waits until the scope has a free slot, and takes it. Cancellation ends the wait.
-    func acquire(_ scope: RateLimitScope) async throws {
-        guard configuration.enabled else { return }
+    /// - Returns: the slot (clock time) the request was given.
+    @discardableResult
+    func acquire(_ scope: RateLimitScope) async throws -> Duration {
         let now = clock.now()
+        guard configuration.enabled else { return now }
         let slot = max(now, nextSlot[scope] ?? now)
         nextSlot[scope] = slot + interval(scope)
         if slot > now { try await clock.sleep(slot - now) }
+        return slot
     }
+
+    /// The next free slot of a scope (clock time), if any was handed out.
+    func nextFreeSlot(_ scope: RateLimitScope) -> Duration? { nextSlot[scope] }
 
     /// Takes the server's view into account: with nothing remaining, wait until its reset
     /// (bounded to one second, since the server's bucket refills within a second).
