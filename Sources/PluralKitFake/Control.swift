@@ -20,6 +20,9 @@ import Synchronization
 /// | `POST /_control/messages` `{"id","original"?,"sender","channel","guild"?,"member"?}` | record a proxied message |
 /// | `POST /_control/privacy` `{"kind":"system|member|group","ref","values":{key:value}}` | set privacy |
 /// | `GET /_control/requests` / `DELETE /_control/requests` | read / clear the request log |
+/// | `GET /_control/ratelimit`, `POST /_control/ratelimit` `{"enabled"?,"strict"?,"get_rate"?,"update_rate"?,"reset_unit":"s|ms"?}` | read / change the limiter |
+/// | `POST /_control/faults` `{"kind","count"?,"probability"?,"path_contains"?,"method"?,"seconds"?,"retry_after"?}` | inject a fault (`count: null` = until cleared) |
+/// | `GET /_control/faults`, `DELETE /_control/faults` | list / clear pending faults |
 ///
 /// Member refs are ids, UUIDs or names; `system` is an id, UUID or token (default: the first).
 extension FakePluralKit {
@@ -91,6 +94,33 @@ extension FakePluralKit {
                 }
                 try setPrivacy(kind, ref, Dictionary(pairs.compactMap { k, v in v.stringValue.map { (k, $0) } }) { $1 })
                 return .noContent
+            case ("GET", "ratelimit", nil):
+                return .json(rateLimits.json)
+            case ("POST", "ratelimit", nil):
+                var settings = rateLimits
+                if let v = body["enabled"]?.boolValue { settings.enabled = v }
+                if let v = body["strict"]?.boolValue { settings.strict = v }
+                if let v = body["get_rate"].flatMap(Self.number) { settings.getRate = v }
+                if let v = body["update_rate"].flatMap(Self.number) { settings.updateRate = v }
+                if let v = str("reset_unit") { settings.resetInMilliseconds = v == "ms" }
+                guard settings.getRate > 0, settings.updateRate > 0 else { throw FakeError("rates must be above 0") }
+                rateLimits = settings
+                return .json(settings.json)
+            case ("GET", "faults", nil):
+                return .json(.array(pendingFaults.map(\.json)))
+            case ("POST", "faults", nil):
+                guard let kind = Fault.Kind.parse(body) else {
+                    throw FakeError("kind must be server_error, bad_gateway, malformed_json, truncated_body, connection_reset, delay, token_revoked or rate_limited")
+                }
+                let fault = Fault(
+                    kind, count: body["count"].map { $0.intValue.map(Int.init) } ?? 1,
+                    probability: body["probability"].flatMap(Self.number), pathContains: str("path_contains"),
+                    method: str("method"))
+                inject(fault)
+                return .json(fault.json)
+            case ("DELETE", "faults", nil):
+                clearFaults()
+                return .noContent
             case ("GET", "requests", nil):
                 return .json(.array(requestLog.map(\.json)))
             case ("DELETE", "requests", nil):
@@ -101,6 +131,14 @@ extension FakePluralKit {
             }
         } catch {
             return .json(.object([("error", .string("\(error)"))]), status: 400)
+        }
+    }
+
+    static func number(_ json: JSON) -> Double? {
+        switch json {
+        case .int(let i): Double(i)
+        case .double(let d): d
+        default: nil
         }
     }
 

@@ -32,28 +32,38 @@ public final class FakePluralKit: Sendable {
         if request.path.hasPrefix("/_control/") || request.path == "/_control" {
             return control(request)
         }
-        var response: FakeResponse
         var scope: String?
-        do {
-            response = try state.withLock { state -> FakeResponse in
-                switch state.gateway(request) {
-                case .failure(let reply): return reply.response
-                case .success(let match):
-                    scope = FakeState.scope(method: match.method)
-                    do {
-                        return try state.execute(match, request, now: now)
-                    } catch let reply as Reply {
-                        return reply.response
-                    }
+        var response = state.withLock { state -> FakeResponse in
+            let fault = state.takeFault(for: request)
+            if let fault, let injected = FakeState.response(for: fault, request: request) { return injected }
+            var answer: FakeResponse
+            switch state.gateway(request) {
+            case .failure(let reply):
+                answer = reply.response
+            case .success(let match):
+                scope = FakeState.scope(method: match.method)
+                let (limitHeaders, refusal) = state.rateLimit(match, request, now: now)
+                if let refusal { return refusal }
+                do {
+                    answer = try state.execute(match, request, now: now)
+                } catch let reply as Reply {
+                    answer = reply.response
+                } catch {
+                    answer = .error(500, 0, "500: Internal Server Error")
                 }
+                answer.headers += limitHeaders
             }
-        } catch {
-            response = .error(500, 0, "500: Internal Server Error")
+            switch fault?.kind {
+            case .delay(let seconds)?: answer.delay = seconds
+            case .truncatedBody?: answer.connection = .truncate(max(1, answer.body.count / 2))
+            default: break
+            }
+            return answer
         }
         response.headers.append(contentsOf: Self.commonHeaders)
         let entry = RequestLogEntry(
-            method: request.method, path: request.path, query: request.query, status: response.status, time: now,
-            scope: scope)
+            method: request.method, path: request.path, query: request.query,
+            status: response.connection == .reset ? 0 : response.status, time: now, scope: scope)
         state.withLock { $0.log.append(entry) }
         return response
     }
@@ -216,7 +226,26 @@ public final class FakePluralKit: Sendable {
         try state.withLock { state in try state.switches(of: state.controlSystem(system).uuid) }
     }
 
-    /// Every request answered so far (method, path, query, status, time).
+    /// The rate limiter's settings (default: as the real server, strict, 10 GET/s and 3 writes/s).
+    public var rateLimits: RateLimitSettings {
+        get { state.withLock { $0.limits } }
+        set { state.withLock { $0.limits = newValue; $0.gcra = GCRALimiter() } }
+    }
+
+    /// Injects a fault (see ``Fault``); faults are tried in the order they were added.
+    public func inject(_ fault: Fault) {
+        state.withLock { $0.faults.append(fault) }
+    }
+
+    /// Removes every fault that is still pending.
+    public func clearFaults() {
+        state.withLock { $0.faults.removeAll() }
+    }
+
+    /// Faults still pending.
+    public var pendingFaults: [Fault] { state.withLock { $0.faults } }
+
+    /// Every request answered so far (method, path, query, status, time; status 0 for a reset connection).
     public var requestLog: [RequestLogEntry] { state.withLock { $0.log } }
 
     /// Forgets the request log.

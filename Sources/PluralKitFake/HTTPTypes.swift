@@ -58,11 +58,16 @@ public struct FakeResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// Something the HTTP layer does to the connection instead of a clean answer.
+    public var connection: ConnectionAction?
+    /// Seconds to wait before answering.
+    public var delay: Double?
 
-    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = [], connection: ConnectionAction? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.connection = connection
     }
 
     /// A JSON reply.

@@ -30,13 +30,31 @@ extension FakePluralKit {
                 body: Array(body.readableBytesView),
                 remoteAddress: context.channel.remoteAddress?.ipAddress ?? "unknown")
             let answer = handle(fake)
+            if let delay = answer.delay { try await Task.sleep(for: .milliseconds(Int64(delay * 1000))) }
             var headers = HTTPFields()
             for (name, value) in answer.headers {
                 if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
             }
-            return Response(
-                status: HTTPResponse.Status(code: answer.status), headers: headers,
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+            let channel = context.channel
+            switch answer.connection {
+            case .reset?:
+                try? await channel.close()
+                throw FakeError("connection reset by fault injection")
+            case .truncate(let count)?:
+                headers[.contentLength] = String(answer.body.count)
+                let part = Array(answer.body.prefix(count))
+                return Response(
+                    status: HTTPResponse.Status(code: answer.status), headers: headers,
+                    body: ResponseBody { writer in
+                        try await writer.write(ByteBuffer(bytes: part))
+                        try? await channel.close()
+                        try await writer.finish(nil)
+                    })
+            case nil:
+                return Response(
+                    status: HTTPResponse.Status(code: answer.status), headers: headers,
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+            }
         }
         var logger = Logger(label: "PluralKitFake")
         logger.logLevel = .warning

@@ -94,6 +94,9 @@ struct FakeState: Sendable {
     var messages: [UInt64: MessageRecord] = [:]
     var log: [RequestLogEntry] = []
     var random = SeededGenerator(seed: 0)
+    var limits = RateLimitSettings.server
+    var gcra = GCRALimiter()
+    var faults: [Fault] = []
 
     func system(uuid: String) -> SystemRecord? { systems.first { $0.uuid == uuid } }
     func systemIndex(uuid: String) -> Int? { systems.firstIndex { $0.uuid == uuid } }

@@ -31,13 +31,18 @@ struct FakeEnv: Sendable {
     func group(_ name: String) -> GroupID { GroupID(system.group(name)!.id)! }
 }
 
+/// - Parameter limits: the fake's rate limiter; off by default, since these tests are about
+///   behaviour, not pacing (the rate-limit tests turn it on).
 func withFake<T: Sendable>(
-    demo: Bool = false, _ body: @Sendable (FakeEnv) async throws -> T
+    demo: Bool = false, limits: RateLimitSettings = .off, clientConfiguration: PluralKitClient.Configuration? = nil,
+    _ body: @Sendable (FakeEnv) async throws -> T
 ) async throws -> T {
     let fake = FakePluralKit()
+    fake.rateLimits = limits
     let system = demo ? fake.loadDemo() : fake.seed(7, members: 6, groups: 2)
     return try await fake.withServer { base in
-        let config = FakeEnv.configuration(base)
+        var config = clientConfiguration ?? FakeEnv.configuration(base)
+        config.baseURL = base
         let env = FakeEnv(
             fake: fake, system: system, baseURL: base,
             owner: PluralKitClient(token: Token(system.token), configuration: config),
