@@ -208,7 +208,9 @@ public final class PluralKitClient: Sendable, CustomStringConvertible {
             if response.status == 429 {
                 guard rateLimited < configuration.retry.maxRateLimitRetries else { throw error }
                 rateLimited += 1
-                let floor = limiter.interval(scope)
+                // Wait at least one emission interval of the server's limit: its retry_after
+                // can be 0 or 1 ms, which would otherwise make a hot loop.
+                let floor = await limiter.currentInterval(scope)
                 let wait = configuration.retry.withJitter(max(error.retryAfter ?? .zero, floor))
                 logger.notice(
                     "PluralKit rate limit hit; waiting",
@@ -230,12 +232,13 @@ public final class PluralKitClient: Sendable, CustomStringConvertible {
     }
 
     private func limiterObserve(_ scope: RateLimitScope, _ response: TransportResponse) async {
+        let limit = response.header("X-RateLimit-Limit").flatMap { Int($0) }
         let remaining = response.header("X-RateLimit-Remaining").flatMap { Int($0) }
-        guard let remaining, remaining <= 0 else { return }
+        guard limit != nil || remaining != nil else { return }
         let resetAfter = response.header("X-RateLimit-Reset").flatMap(Double.init).map {
             Self.resetDelay(headerValue: $0, now: wallClock())
         }
-        await limiter.observe(scope, remaining: remaining, resetAfter: resetAfter)
+        await limiter.observe(scope, limit: limit, remaining: remaining, resetAfter: resetAfter)
     }
 
     /// How long until a `X-RateLimit-Reset` moment. PluralKit sends UNIX seconds, its docs say

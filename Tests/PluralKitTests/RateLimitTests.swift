@@ -71,6 +71,17 @@ struct RateLimitTests {
         #expect(stub.requests.count == 8)
     }
 
+    @Test("a lower X-RateLimit-Limit from the server slows the pacing down to it")
+    func learnsServerLimit() async throws {
+        let clock = ImmediateClock()
+        let start = clock.now
+        let stub = StubTransport(body: "[]", headers: [.init("X-RateLimit-Limit", "5"), .init("X-RateLimit-Remaining", "4")])
+        let client = makeClient(stub, clock: clock)
+        for _ in 0..<4 { _ = try await client.getMembers() }
+        // First gap at the configured 100 ms (nothing known yet), then 200 ms each.
+        #expect(start.duration(to: clock.now) == .milliseconds(100 + 200 + 200))
+    }
+
     @Test("the limiter hands out slots exactly 1/rate apart, and waits on the clock")
     func limiterSlots() async throws {
         let clock = TestClock()

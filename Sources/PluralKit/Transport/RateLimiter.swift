@@ -44,15 +44,25 @@ actor RateLimiter {
     private let configuration: RateLimitConfiguration
     private let clock: ClockBox
     private var nextSlot: [RateLimitScope: Duration] = [:]
+    /// Server limits learnt from `X-RateLimit-Limit`, when lower than the configured rate.
+    private var learnedRate: [RateLimitScope: Double] = [:]
 
     init(configuration: RateLimitConfiguration, clock: ClockBox) {
         self.configuration = configuration
         self.clock = clock
     }
 
-    /// The spacing between two requests of a scope.
+    /// The configured spacing between two requests of a scope.
     nonisolated func interval(_ scope: RateLimitScope) -> Duration {
-        let rate = scope == .read ? configuration.readsPerSecond : configuration.writesPerSecond
+        Self.interval(rate: scope == .read ? configuration.readsPerSecond : configuration.writesPerSecond)
+    }
+
+    /// The spacing in force: the configured one, or longer if the server said its limit is lower.
+    func currentInterval(_ scope: RateLimitScope) -> Duration {
+        max(interval(scope), learnedRate[scope].map { Self.interval(rate: $0) } ?? .zero)
+    }
+
+    static func interval(rate: Double) -> Duration {
         guard rate > 0 else { return .zero }
         return .nanoseconds(Int64((1e9 / rate).rounded(.up)))
     }
@@ -64,7 +74,7 @@ actor RateLimiter {
         let now = clock.now()
         guard configuration.enabled else { return now }
         let slot = max(now, nextSlot[scope] ?? now)
-        nextSlot[scope] = slot + interval(scope)
+        nextSlot[scope] = slot + currentInterval(scope)
         if slot > now { try await clock.sleep(slot - now) }
         return slot
     }
@@ -74,9 +84,17 @@ actor RateLimiter {
 
     /// Takes the server's view into account: with nothing remaining, wait until its reset
     /// (bounded to one second, since the server's bucket refills within a second).
-    func observe(_ scope: RateLimitScope, remaining: Int?, resetAfter: Duration?) {
-        guard configuration.enabled, let remaining, remaining <= 0 else { return }
-        let wait = min(max(resetAfter ?? interval(scope), interval(scope)), .seconds(1))
+    ///
+    /// A server limit (`X-RateLimit-Limit`) below the configured rate lowers the pace to it, so a
+    /// client configured too fast (or a server whose limits changed) does not run into the
+    /// limiter's starvation of over-rate traffic.
+    func observe(_ scope: RateLimitScope, limit: Int?, remaining: Int?, resetAfter: Duration?) {
+        guard configuration.enabled else { return }
+        let configured = scope == .read ? configuration.readsPerSecond : configuration.writesPerSecond
+        if let limit, limit > 0, Double(limit) < configured { learnedRate[scope] = Double(limit) }
+        guard let remaining, remaining <= 0 else { return }
+        let step = currentInterval(scope)
+        let wait = min(max(resetAfter ?? step, step), .seconds(1))
         delay(scope, by: wait)
     }
 
