@@ -74,11 +74,7 @@ extension FakeState {
 
     mutating func systemGuild(_ m: RouteMatch, _ req: FakeRequest) throws -> FakeResponse {
         guard m.ownEntity else { throw Reply(.forbidden) }
-        let guild = try Self.guildID(m.parts[3])
-        let uuid = m.system!.uuid
-        guard let row = systemGuilds[uuid]?[guild] else {
-            throw Reply(.error(404, 20009, "No system guild settings found for target guild."))
-        }
+        let (uuid, guild, row) = try guildRow(m, systemGuilds, owner: m.system!.uuid, code: 20009, what: "system")
         guard m.method == "PATCH" else { return .json(row) }
         var p = PatchParser(try PatchParser.object(req.body))
         try p.bool("proxying_enabled", nullIgnored: true)
@@ -151,6 +147,17 @@ extension FakeState {
         var reply = updated
         reply["autoproxy_member"] = mode == "front" ? .null : echo
         return .json(reply)
+    }
+
+    /// The guild-settings row the path names, or the 404 the server sends when the bot made none.
+    func guildRow(
+        _ m: RouteMatch, _ table: [String: [UInt64: JSON]], owner: String, code: Int, what: String
+    ) throws -> (String, UInt64, JSON) {
+        let guild = try Self.guildID(m.parts[3])
+        guard let row = table[owner]?[guild] else {
+            throw Reply(.error(404, code, "No \(what) guild settings found for target guild."))
+        }
+        return (owner, guild, row)
     }
 
     // MARK: Members
@@ -248,11 +255,7 @@ extension FakeState {
 
     mutating func memberGuild(_ m: RouteMatch, _ req: FakeRequest) throws -> FakeResponse {
         try requireOwnMember(m)
-        let guild = try Self.guildID(m.parts[3])
-        let uuid = m.member!.uuid
-        guard let row = memberGuilds[uuid]?[guild] else {
-            throw Reply(.error(404, 20010, "No member guild settings found for target guild."))
-        }
+        let (uuid, guild, row) = try guildRow(m, memberGuilds, owner: m.member!.uuid, code: 20010, what: "member")
         guard m.method == "PATCH" else { return .json(row) }
         var p = PatchParser(try PatchParser.object(req.body))
         try p.string("display_name", max: 100)

@@ -3,6 +3,21 @@
 extension FakeState {
     static func isPrivate(_ privacy: JSON, _ key: String) -> Bool { privacy[key]?.stringValue == "private" }
 
+    /// Nulls the fields each private privacy key covers.
+    static func hide(_ out: inout JSON, privacy: JSON, _ rules: [(privacyKey: String, fields: [String])]) {
+        for rule in rules where isPrivate(privacy, rule.privacyKey) {
+            for field in rule.fields { out[field] = .null }
+        }
+    }
+
+    /// A private name shows the display name (or the name) as `name`, and no display name.
+    static func hideName(_ out: inout JSON, fields: JSON, privacy: JSON) {
+        guard isPrivate(privacy, "name_privacy") else { return }
+        let display = fields["display_name"] ?? .null
+        out["name"] = display.isNull ? (fields["name"] ?? .null) : display
+        out["display_name"] = .null
+    }
+
     func systemJSON(_ s: SystemRecord, owner: Bool) -> JSON {
         var out = s.fields
         if owner {
@@ -10,12 +25,10 @@ extension FakeState {
             out["privacy"] = s.privacy
             return out
         }
-        for (key, privacyKey) in [
-            ("name", "name_privacy"), ("description", "description_privacy"), ("pronouns", "pronoun_privacy"),
-            ("avatar_url", "avatar_privacy"), ("banner", "banner_privacy"),
-        ] where Self.isPrivate(s.privacy, privacyKey) {
-            out[key] = .null
-        }
+        Self.hide(&out, privacy: s.privacy, [
+            ("name_privacy", ["name"]), ("description_privacy", ["description"]), ("pronoun_privacy", ["pronouns"]),
+            ("avatar_privacy", ["avatar_url"]), ("banner_privacy", ["banner"]),
+        ])
         out["privacy"] = .null
         return out
     }
@@ -29,24 +42,13 @@ extension FakeState {
             return out
         }
         let p = m.privacy
-        if Self.isPrivate(p, "name_privacy") {
-            let display = m.fields["display_name"] ?? .null
-            out["name"] = display.isNull ? (m.fields["name"] ?? .null) : display
-            out["display_name"] = .null
-        }
-        if Self.isPrivate(p, "birthday_privacy") { out["birthday"] = .null }
-        if Self.isPrivate(p, "pronoun_privacy") { out["pronouns"] = .null }
-        if Self.isPrivate(p, "avatar_privacy") {
-            out["avatar_url"] = .null
-            out["webhook_avatar_url"] = .null
-        }
-        if Self.isPrivate(p, "banner_privacy") { out["banner"] = .null }
-        if Self.isPrivate(p, "description_privacy") { out["description"] = .null }
-        if Self.isPrivate(p, "metadata_privacy") {
-            out["created"] = .null
-            out["message_count"] = .null
-            out["last_message_timestamp"] = .null
-        }
+        Self.hideName(&out, fields: m.fields, privacy: p)
+        Self.hide(&out, privacy: p, [
+            ("birthday_privacy", ["birthday"]), ("pronoun_privacy", ["pronouns"]),
+            ("avatar_privacy", ["avatar_url", "webhook_avatar_url"]), ("banner_privacy", ["banner"]),
+            ("description_privacy", ["description"]),
+            ("metadata_privacy", ["created", "message_count", "last_message_timestamp"]),
+        ])
         if Self.isPrivate(p, "proxy_privacy") { out["proxy_tags"] = [] }
         out["autoproxy_enabled"] = .null
         out["privacy"] = .null
@@ -57,15 +59,11 @@ extension FakeState {
         var out = g.fields
         let p = g.privacy
         if !owner {
-            if Self.isPrivate(p, "name_privacy") {
-                let display = g.fields["display_name"] ?? .null
-                out["name"] = display.isNull ? (g.fields["name"] ?? .null) : display
-                out["display_name"] = .null
-            }
-            if Self.isPrivate(p, "description_privacy") { out["description"] = .null }
-            if Self.isPrivate(p, "icon_privacy") { out["icon"] = .null }
-            if Self.isPrivate(p, "banner_privacy") { out["banner"] = .null }
-            if Self.isPrivate(p, "metadata_privacy") { out["created"] = .null }
+            Self.hideName(&out, fields: g.fields, privacy: p)
+            Self.hide(&out, privacy: p, [
+                ("description_privacy", ["description"]), ("icon_privacy", ["icon"]), ("banner_privacy", ["banner"]),
+                ("metadata_privacy", ["created"]),
+            ])
         }
         if withMembers {
             var uuids = g.members
