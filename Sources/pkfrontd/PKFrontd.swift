@@ -14,10 +14,11 @@ struct PKFrontd: AsyncParsableCommand {
             history, turns changes into events, runs your rule file against them, and reports to \
             the systemd journal.
 
-            Available now: fake-api (a fake PluralKit API for testing). The daemon commands (run, \
-            check, simulate, front, history, demo) arrive in later releases.
+            Available now: run (the daemon's systemd plumbing: journal, sd_notify, watchdog, \
+            reload; front tracking arrives next) and fake-api (a fake PluralKit API for testing). \
+            check, simulate, front, history and demo arrive in later releases.
             """,
         version: "pkfrontd \(version) (PluralKit.swift \(PluralKitClient.version))",
-        subcommands: [FakeAPICommand.self]
+        subcommands: [RunCommand.self, FakeAPICommand.self]
     )
 }

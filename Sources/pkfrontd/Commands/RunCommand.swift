@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PluralKit
+import ServiceLifecycle
+import Systemd
+import UnixSignals
+
+/// `pkfrontd run`: the daemon.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon (as a systemd service, or in a terminal).",
+        discussion: """
+            Reads its settings from flags, the environment (PKFRONTD_API_URL, PKFRONTD_STATE_DIR, \
+            PKFRONTD_RULES, PK_TOKEN) and the config file (--config, default \
+            /etc/pkfrontd/pkfrontd.yaml), in that order of precedence. The token comes from \
+            --token-file, then $CREDENTIALS_DIRECTORY/token (systemd LoadCredential=), then PK_TOKEN, \
+            then the config's token_file.
+
+            Under systemd it reports READY=1 and STATUS=, feeds the watchdog while its loop makes \
+            progress, reloads on SIGHUP (systemctl reload) and stops on SIGTERM. It logs to the \
+            journal with PK_* fields (journalctl -u pkfrontd PK_EVENT=daemon_started), or to stderr \
+            without one.
+            """)
+
+    @OptionGroup var shared: SharedOptions
+
+    @Option(help: ArgumentHelp("Rule file or directory (env PKFRONTD_RULES).", valueName: "PATH"))
+    var rules: String?
+
+    @Option(name: .customLong("poll-interval"), help: ArgumentHelp("How often to poll, e.g. 15s, 1m (default 15s).", valueName: "DURATION"))
+    var pollInterval: String?
+
+    @Option(name: .customLong("system"), help: ArgumentHelp("System to track (repeatable; default the token's own system).", valueName: "ID"))
+    var systems: [String] = []
+
+    @Flag(name: .customLong("dry-run"), help: "Log actions instead of performing them.")
+    var dryRun = false
+
+    func run() async throws {
+        LoggingSystem.bootstrap { _ in
+            var handler = JournalLogHandler(identifier: "pkfrontd")
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "pkfrontd")
+        let notifier = Notifier()
+        let environment = ProcessInfo.processInfo.environment
+        let resolve = { @Sendable in
+            try DaemonSettings.resolve(
+                flags: shared, rules: rules, pollInterval: pollInterval, systems: systems, dryRun: dryRun,
+                environment: environment)
+        }
+        let settings: DaemonSettings
+        let credential: Credential
+        do {
+            settings = try resolve()
+            guard let found = try Credentials.resolve(
+                tokenFile: settings.tokenFile, configTokenFile: settings.configTokenFile, environment: environment)
+            else {
+                throw SettingsError("""
+                    no PluralKit token. Get one with `pk;token` in a DM with the bot, then either \
+                    put it in /etc/pkfrontd/token (mode 600; the unit loads it with LoadCredential=), \
+                    pass --token-file PATH, or set PK_TOKEN.
+                    """)
+            }
+            credential = found
+        } catch {
+            logger.critical("cannot start: \(error)", metadata: ["PK_EVENT": "startup_failed", "MESSAGE_ID": "\(MessageID.id("startup_failed"))"])
+            notifier.errno(22, status: "cannot start: \(error)")
+            throw ExitCode(78)  // EX_CONFIG: systemd does not restart-loop on a configuration error
+        }
+
+        let heartbeat = Heartbeat()
+        var services: [any Service] = [
+            DaemonService(
+                settings: settings, tokenOrigin: credential.origin.description, notifier: notifier,
+                heartbeat: heartbeat, logger: logger, reload: resolve)
+        ]
+        if let interval = Notifier.watchdogInterval() {
+            services.append(WatchdogService(notifier: notifier, interval: interval, heartbeat: heartbeat))
+        }
+        var groupLogger = logger
+        groupLogger.logLevel = .warning
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: groupLogger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Yams
+
+/// The daemon's settings after merging flags, environment and the config file
+/// (precedence: flag > environment > config file > default).
+struct DaemonSettings: Sendable, Equatable {
+    var apiURL: String
+    var tokenFile: String?
+    var configTokenFile: String?
+    var stateDirectory: String
+    var rules: String?
+    var pollInterval: Duration
+    var systems: [String]
+    var dryRun: Bool
+    /// The config file that was read, if any.
+    var configFile: String?
+
+    static let defaultConfigFile = "/etc/pkfrontd/pkfrontd.yaml"
+    static let defaultPollInterval: Duration = .seconds(15)
+}
+
+/// The config file (`/etc/pkfrontd/pkfrontd.yaml`): the same keys as the flags.
+struct ConfigFile: Decodable, Equatable {
+    var apiURL: String?
+    var tokenFile: String?
+    var stateDir: String?
+    var rules: String?
+    var pollInterval: String?
+    var system: [String]?
+    var dryRun: Bool?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case apiURL = "api_url", tokenFile = "token_file", stateDir = "state_dir", rules
+        case pollInterval = "poll_interval", system, dryRun = "dry_run"
+    }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        apiURL = try c.decodeIfPresent(String.self, forKey: .apiURL)
+        tokenFile = try c.decodeIfPresent(String.self, forKey: .tokenFile)
+        stateDir = try c.decodeIfPresent(String.self, forKey: .stateDir)
+        rules = try c.decodeIfPresent(String.self, forKey: .rules)
+        pollInterval = try c.decodeIfPresent(String.self, forKey: .pollInterval)
+        if let one = try? c.decodeIfPresent(String.self, forKey: .system) {
+            system = [one]
+        } else {
+            system = try c.decodeIfPresent([String].self, forKey: .system)
+        }
+        dryRun = try c.decodeIfPresent(Bool.self, forKey: .dryRun)
+    }
+
+    /// Reads a config file. A missing default file is no error; a missing named file is.
+    static func load(_ path: String, required: Bool) throws -> ConfigFile? {
+        guard FileManager.default.fileExists(atPath: path) else {
+            if required { throw SettingsError("config file \(path) does not exist") }
+            return nil
+        }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw SettingsError("cannot read config file \(path): \(error.localizedDescription)")
+        }
+        do {
+            if let node = try Yams.compose(yaml: text) {
+                guard let mapping = node.mapping else {
+                    throw SettingsError("\(path): the config file must be a YAML mapping of settings (api_url, token_file, …)")
+                }
+                let known = Set(CodingKeys.allCases.map(\.rawValue))
+                for (key, _) in mapping {
+                    if let name = key.string, !known.contains(name) {
+                        let line = key.mark.map { ":\($0.line):\($0.column)" } ?? ""
+                        throw SettingsError("\(path)\(line): unknown setting '\(name)'; known settings: \(known.sorted().joined(separator: ", "))")
+                    }
+                }
+            } else {
+                return ConfigFile()
+            }
+            return try YAMLDecoder().decode(ConfigFile.self, from: text)
+        } catch let error as SettingsError {
+            throw error
+        } catch {
+            throw SettingsError("\(path): not a valid config file: \(error)")
+        }
+    }
+}
+
+/// A problem with the settings, worded for the user.
+struct SettingsError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension DaemonSettings {
+    /// Merges the sources.
+    /// - Parameters:
+    ///   - flags: the command-line values (nil when not given).
+    ///   - environment: the process environment.
+    static func resolve(flags: SharedOptions, rules: String?, pollInterval: String?, systems: [String], dryRun: Bool, environment: [String: String]) throws -> DaemonSettings {
+        let configPath = flags.config ?? DaemonSettings.defaultConfigFile
+        let config = try ConfigFile.load(configPath, required: flags.config != nil) ?? ConfigFile()
+
+        let apiURL = flags.apiURL ?? environment["PKFRONTD_API_URL"] ?? config.apiURL ?? "https://api.pluralkit.me/v2"
+        guard apiURL.hasPrefix("http://") || apiURL.hasPrefix("https://") else {
+            throw SettingsError("the API URL \(apiURL) must start with https:// (or http:// for a local test server)")
+        }
+        let intervalText = pollInterval ?? config.pollInterval
+        var interval = DaemonSettings.defaultPollInterval
+        if let intervalText {
+            guard let parsed = DurationText.parse(intervalText), parsed >= .seconds(1) else {
+                throw SettingsError("poll interval '\(intervalText)' is not a duration of at least 1s (write e.g. 15s, 1m, 1h30m)")
+            }
+            interval = parsed
+        }
+        return DaemonSettings(
+            apiURL: apiURL,
+            tokenFile: flags.tokenFile,
+            configTokenFile: config.tokenFile,
+            stateDirectory: try stateDirectory(flag: flags.stateDir, config: config.stateDir, environment: environment),
+            rules: rules ?? environment["PKFRONTD_RULES"] ?? config.rules,
+            pollInterval: interval,
+            systems: systems.isEmpty ? (config.system ?? []) : systems,
+            dryRun: dryRun || (config.dryRun ?? false),
+            configFile: FileManager.default.fileExists(atPath: configPath) ? configPath : nil)
+    }
+
+    /// `--state-dir` > `PKFRONTD_STATE_DIR` > `$STATE_DIRECTORY` (systemd) > config `state_dir` >
+    /// `/var/lib/pkfrontd` for root, `$XDG_STATE_HOME/pkfrontd` or `~/.local/state/pkfrontd` otherwise.
+    static func stateDirectory(flag: String?, config: String?, environment: [String: String]) throws -> String {
+        if let flag { return flag }
+        if let env = environment["PKFRONTD_STATE_DIR"], !env.isEmpty { return env }
+        if let systemd = environment["STATE_DIRECTORY"], !systemd.isEmpty {
+            // systemd may list several, separated by colons; ours is the first.
+            return String(systemd.split(separator: ":").first ?? Substring(systemd))
+        }
+        if let config { return config }
+        if getuid() == 0 { return "/var/lib/pkfrontd" }
+        if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") { return xdg + "/pkfrontd" }
+        guard let home = environment["HOME"], !home.isEmpty else {
+            throw SettingsError("cannot choose a state directory: HOME is not set; pass --state-dir")
+        }
+        return home + "/.local/state/pkfrontd"
+    }
+}
