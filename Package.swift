@@ -80,6 +80,20 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SystemdTests",
+            dependencies: [
+                "Systemd",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "pkfrontdTests",
+            dependencies: [
+                "pkfrontd", "Systemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
             name: "PluralKitTests",
             dependencies: [
                 "PluralKit",

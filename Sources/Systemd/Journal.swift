@@ -28,7 +28,10 @@ public enum Journal {
     }
 
     /// Whether the native journal socket exists and is writable.
-    public static var isAvailable: Bool { access(socketPath, W_OK) == 0 }
+    public static var isAvailable: Bool { isAvailable(at: socketPath) }
+
+    /// Whether a journal socket exists and is writable at a path.
+    public static func isAvailable(at path: String) -> Bool { access(path, W_OK) == 0 }
 
     /// Whether stderr is connected to the journal (systemd sets `JOURNAL_STREAM=dev:inode`).
     public static var stderrIsJournal: Bool {

@@ -36,19 +36,23 @@ public struct JournalLogHandler: LogHandler {
     public let identifier: String
     public let output: Output
     private let writeLine: @Sendable (String) -> Void
+    private let journalSocket: String
 
     /// Creates a handler.
     /// - Parameters:
     ///   - identifier: the `SYSLOG_IDENTIFIER` (default `pkfrontd`).
     ///   - output: where to write; `.automatic` picks the journal, or stderr in the right form.
     ///   - stderr: where fallback lines go (tests capture them).
+    ///   - journalSocket: the journal socket whose presence `.automatic` checks.
     public init(
         identifier: String = "pkfrontd", output: Output = .automatic,
-        stderr: @escaping @Sendable (String) -> Void = JournalLogHandler.writeToStderr
+        stderr: @escaping @Sendable (String) -> Void = JournalLogHandler.writeToStderr,
+        journalSocket: String = Journal.socketPath
     ) {
         self.identifier = identifier
         self.output = output
         self.writeLine = stderr
+        self.journalSocket = journalSocket
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -74,7 +78,7 @@ public struct JournalLogHandler: LogHandler {
             if Journal.send(fields) >= 0 { return }
             writeLine(Self.prefixedLines(priority, "\(event.message)", custom))
         case .automatic:
-            if Journal.isAvailable, Journal.send(fields) >= 0 { return }
+            if Journal.isAvailable(at: journalSocket), Journal.send(fields) >= 0 { return }
             if Journal.stderrIsTerminal, !Journal.stderrIsJournal {
                 writeLine(Self.readableLine(event.level, "\(event.message)", custom, colour: true))
             } else {

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import Testing
+
+@testable import pkfrontd
+
+@Suite("Daemon settings")
+struct SettingsTests {
+    func options(_ args: [String]) throws -> SharedOptions { try SharedOptions.parse(args) }
+
+    func config(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "pkfrontd-\(UUID().uuidString).yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("precedence: flag > environment > config file > default")
+    func precedence() throws {
+        let file = try config("api_url: http://config/v2\npoll_interval: 1m\nstate_dir: /config-state\nrules: /config-rules.yaml\n")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let env = ["PKFRONTD_API_URL": "http://env/v2", "PKFRONTD_STATE_DIR": "/env-state", "HOME": "/home/u"]
+        let flagged = try DaemonSettings.resolve(
+            flags: options(["--config", file, "--api-url", "http://flag/v2", "--state-dir", "/flag-state"]),
+            rules: nil, pollInterval: "30s", systems: [], dryRun: false, environment: env)
+        #expect(flagged.apiURL == "http://flag/v2")
+        #expect(flagged.stateDirectory == "/flag-state")
+        #expect(flagged.pollInterval == .seconds(30))
+        #expect(flagged.rules == "/config-rules.yaml")
+        let fromEnv = try DaemonSettings.resolve(flags: options(["--config", file]), rules: nil, pollInterval: nil, systems: [], dryRun: false, environment: env)
+        #expect(fromEnv.apiURL == "http://env/v2")
+        #expect(fromEnv.stateDirectory == "/env-state")
+        #expect(fromEnv.pollInterval == .seconds(60))
+        let fromConfig = try DaemonSettings.resolve(flags: options(["--config", file]), rules: nil, pollInterval: nil, systems: [], dryRun: false, environment: ["HOME": "/home/u"])
+        #expect(fromConfig.apiURL == "http://config/v2")
+        #expect(fromConfig.stateDirectory == "/config-state")
+    }
+
+    @Test("state directory: flag, PKFRONTD_STATE_DIR, $STATE_DIRECTORY, config, then the default")
+    func stateDirectory() throws {
+        #expect(try DaemonSettings.stateDirectory(flag: "/f", config: "/c", environment: ["PKFRONTD_STATE_DIR": "/e", "STATE_DIRECTORY": "/s"]) == "/f")
+        #expect(try DaemonSettings.stateDirectory(flag: nil, config: "/c", environment: ["PKFRONTD_STATE_DIR": "/e", "STATE_DIRECTORY": "/s"]) == "/e")
+        #expect(try DaemonSettings.stateDirectory(flag: nil, config: "/c", environment: ["STATE_DIRECTORY": "/var/lib/pkfrontd:/other"]) == "/var/lib/pkfrontd")
+        #expect(try DaemonSettings.stateDirectory(flag: nil, config: "/c", environment: [:]) == "/c")
+        let fallback = try DaemonSettings.stateDirectory(flag: nil, config: nil, environment: ["HOME": "/home/u", "XDG_STATE_HOME": "/xdg"])
+        #expect(fallback == (getuid() == 0 ? "/var/lib/pkfrontd" : "/xdg/pkfrontd"))
+    }
+
+    @Test("config file errors name the file, line and the known keys")
+    func configErrors() throws {
+        let file = try config("api_url: http://x/v2\npol_interval: 15s\n")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        do {
+            _ = try DaemonSettings.resolve(flags: options(["--config", file]), rules: nil, pollInterval: nil, systems: [], dryRun: false, environment: ["HOME": "/h"])
+            Issue.record("expected an error")
+        } catch let error as SettingsError {
+            #expect(error.description.hasPrefix("\(file):2:1: unknown setting 'pol_interval'"))
+            #expect(error.description.contains("poll_interval"))
+        }
+        #expect(throws: SettingsError.self) {
+            try DaemonSettings.resolve(flags: options(["--config", "/nonexistent.yaml"]), rules: nil, pollInterval: nil, systems: [], dryRun: false, environment: [:])
+        }
+        #expect(throws: SettingsError.self) {
+            try DaemonSettings.resolve(flags: options(["--config", file.replacingOccurrences(of: "x", with: "y")]), rules: nil, pollInterval: "soon", systems: [], dryRun: false, environment: [:])
+        }
+    }
+
+    @Test("durations", arguments: [("30s", 30), ("15m", 900), ("4h", 14_400), ("1h30m", 5400), ("2d", 172_800)])
+    func durations(text: String, seconds: Int64) {
+        #expect(DurationText.parse(text) == .seconds(seconds))
+        #expect(DurationText.parse(DurationText.format(.seconds(seconds))) == .seconds(seconds))
+    }
+
+    @Test("bad durations", arguments: ["", "15", "s", "1x", "1h 30m", "-5s", "1.5h"])
+    func badDurations(text: String) {
+        #expect(DurationText.parse(text) == nil)
+    }
+}

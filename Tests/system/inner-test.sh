@@ -1,0 +1,55 @@
+#!/bin/bash
+# Runs INSIDE the booted container (systemd is PID 1 there): pkfrontd under a real service manager.
+set -euo pipefail
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; journalctl -u pkfrontd.service --no-pager -o short-monotonic | tail -30; exit 1; }
+status() { systemctl show -p StatusText --value pkfrontd.service; }
+
+systemctl daemon-reload
+systemctl start pkfrontd.service                      # Type=notify: returns only after READY=1
+[ "$(systemctl is-active pkfrontd.service)" = active ] && ok "active after READY=1" || not_ok "active after READY=1"
+case "$(status)" in running\;*) ok "STATUS= shown: $(status)";; *) not_ok "STATUS= shown (got '$(status)')";; esac
+
+systemctl reload pkfrontd.service                     # ExecReload= sends SIGHUP: RELOADING=1 ... READY=1
+case "$(status)" in *"reloads: 1") ok "reload round-trip";; *) not_ok "reload round-trip (got '$(status)')";; esac
+
+journalctl --sync
+journalctl -u pkfrontd.service -o json --no-pager PK_EVENT=daemon_started | python3 -c '
+import json,sys
+e=[json.loads(l) for l in sys.stdin]; assert len(e)==1, e; x=e[0]
+assert x["PK_TOKEN_SOURCE"]=="systemd credential /run/credentials/pkfrontd.service/token", x  # LoadCredential=
+assert x["_UID"]!="0", x                                   # DynamicUser=
+assert x["PK_STATE_DIR"]=="/var/lib/pkfrontd", x           # StateDirectory=
+assert x["_SYSTEMD_UNIT"]=="pkfrontd.service" and x["_TRANSPORT"]=="journal", x
+assert x["MESSAGE_ID"]=="6b1f0c5e2d7a4c3f9e8d1a2b3c4d5e0b" and x["SYSLOG_IDENTIFIER"]=="pkfrontd", x
+assert x["PRIORITY"]=="6" and "CODE_FILE" in x and "CODE_LINE" in x, x
+assert "test-token" not in json.dumps(x), "the token leaked into the journal"
+print("ok - daemon_started entry: credential, dynamic user", x["_UID"], ", state dir, PK_ fields")'
+[ -n "$(journalctl -u pkfrontd.service -o cat --no-pager PK_EVENT=rules_reloaded)" ] && ok "rules_reloaded entry" || not_ok "rules_reloaded entry"
+! journalctl -u pkfrontd.service -o json --no-pager | grep -q "test-token-for-the-container" && ok "token in no journal entry" || not_ok "token in no journal entry"
+
+if [ -f /usr/lib/systemd/catalog/pkfrontd.catalog ]; then
+    journalctl --update-catalog
+    journalctl -u pkfrontd.service -x --no-pager PK_EVENT=daemon_started | grep -q "PK_TOKEN_SOURCE= says where the token came from" \
+        && ok "journalctl -x shows the catalog text" || not_ok "journalctl -x shows the catalog text"
+fi
+
+# Watchdog: shorten WatchdogSec, freeze the daemon, expect a restart by the watchdog.
+mkdir -p /run/systemd/system/pkfrontd.service.d
+printf '[Service]\nWatchdogSec=2s\nTimeoutAbortSec=2s\nRestartSec=1s\n' > /run/systemd/system/pkfrontd.service.d/wd.conf
+systemctl daemon-reload; systemctl restart pkfrontd.service
+sleep 3
+[ "$(systemctl show -p NRestarts --value pkfrontd.service)" = 0 ] && ok "a live daemon keeps feeding the watchdog" || not_ok "a live daemon keeps feeding the watchdog"
+systemctl kill -s SIGSTOP pkfrontd.service
+for _ in $(seq 40); do [ "$(systemctl show -p NRestarts --value pkfrontd.service)" -ge 1 ] && break; sleep 0.5; done
+[ "$(systemctl show -p NRestarts --value pkfrontd.service)" -ge 1 ] && ok "frozen daemon restarted by the watchdog" || not_ok "frozen daemon restarted by the watchdog"
+journalctl -u pkfrontd.service --no-pager -o cat | grep -q "Failed with result 'watchdog'" && ok "journal shows the watchdog failure" || not_ok "journal shows the watchdog failure"
+for _ in $(seq 40); do [ "$(systemctl is-active pkfrontd.service)" = active ] && break; sleep 0.5; done
+[ "$(systemctl is-active pkfrontd.service)" = active ] && ok "active again after the restart" || not_ok "active again after the restart"
+
+systemctl stop pkfrontd.service
+[ "$(systemctl is-active pkfrontd.service || true)" = inactive ] && ok "clean stop" || not_ok "clean stop"
+[ "$(systemctl show -p Result --value pkfrontd.service)" = success ] && ok "stop result: success" || not_ok "stop result"
+journalctl --sync
+[ -n "$(journalctl -u pkfrontd.service -o cat --no-pager PK_EVENT=daemon_stopping)" ] && ok "daemon_stopping entry" || not_ok "daemon_stopping entry"
+echo "inner tests passed"
