@@ -1,0 +1,369 @@
+public import Logging
+public import PluralKit
+
+/// Turns PluralKit's fronters and switch history into events, stored in the outbox before
+/// anything acts on them.
+///
+/// One ``tick()`` costs one request (`GET /systems/@me/fronters`) when nothing changed. When
+/// the front differs from what is stored, it pages the history back to the last known switch and
+/// emits a `switch` event for every new one, oldest first, each followed by its derived events;
+/// an edited or deleted latest switch is seen the same way. ``reread()`` re-reads the recent
+/// history window to find older switches that were edited, moved or deleted.
+public actor FrontTracker {
+    /// Tuning of the tracker.
+    public struct Configuration: Sendable {
+        /// On a first start (no stored state), replay this many past switches as events.
+        public var replay: Int
+        /// Failures in a row before `api_unreachable`.
+        public var failuresBeforeUnreachable: Int
+        /// How often the member list is refreshed even when no unknown member shows up.
+        public var memberRefreshInterval: Duration
+
+        public init(replay: Int = 0, failuresBeforeUnreachable: Int = 3, memberRefreshInterval: Duration = .seconds(3600)) {
+            self.replay = replay
+            self.failuresBeforeUnreachable = failuresBeforeUnreachable
+            self.memberRefreshInterval = memberRefreshInterval
+        }
+    }
+
+    /// What one tick did.
+    public enum TickResult: Sendable, Hashable {
+        /// Nothing changed.
+        case unchanged
+        /// Events were recorded.
+        case changed(events: Int)
+        /// The first tick of a system never seen: the current front was taken as the baseline.
+        case baseline(replayed: Int)
+        /// The API failed (the poll was handled; the error is logged and counted).
+        case failed(String)
+        /// The token was rejected (401).
+        case unauthorized
+    }
+
+    let client: PluralKitClient
+    let store: StateStore
+    let configuration: Configuration
+    let logger: Logger
+    let now: @Sendable () -> Timestamp
+
+    var systemID: String?
+    var state: SystemState?
+    var resumed = false
+    var caughtUp = false
+    var members: [String: MemberRef] = [:]
+    var failures = 0
+    var unreachable = false
+    var tokenRejected = false
+    /// The last front, with names, for status lines.
+    public private(set) var currentFront: [MemberRef] = []
+    /// When the current front started.
+    public private(set) var currentSince: Timestamp?
+
+    public init(
+        client: PluralKitClient, store: StateStore, configuration: Configuration = .init(),
+        logger: Logger = Logger(label: "pkfrontd.tracker", factory: { _ in SwiftLogNoOpLogHandler() }),
+        now: @escaping @Sendable () -> Timestamp = { .now }
+    ) {
+        self.client = client
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        self.now = now
+    }
+
+    /// The tracked system's short id, once known.
+    public var system: String? { systemID }
+
+    // MARK: - Polling
+
+    /// Polls once. Never throws: failures become health events and a `.failed` result.
+    public func tick() async -> TickResult {
+        do {
+            let result = try await poll()
+            try recovered()
+            return result
+        } catch let error as PluralKitError where error.isUnauthorized {
+            if !tokenRejected {
+                tokenRejected = true
+                var event = FrontEvent(kind: .tokenRejected, system: systemID ?? "")
+                event.error = error.message
+                try? append([event])
+            }
+            return .unauthorized
+        } catch let error as PluralKitError {
+            return failed(error.description)
+        } catch let error as StateStoreError {
+            return failed(error.description)
+        } catch is CancellationError {
+            return .failed("cancelled")
+        } catch {
+            return failed("\(error)")
+        }
+    }
+
+    private func failed(_ message: String) -> TickResult {
+        failures += 1
+        logger.warning("poll failed (\(failures) in a row): \(message)")
+        if failures >= configuration.failuresBeforeUnreachable, !unreachable {
+            unreachable = true
+            var event = FrontEvent(kind: .apiUnreachable, system: systemID ?? "")
+            event.error = message
+            try? append([event])
+        }
+        return .failed(message)
+    }
+
+    private func recovered() throws {
+        if unreachable {
+            try append([FrontEvent(kind: .apiRecovered, system: systemID ?? "")])
+        }
+        failures = 0
+        unreachable = false
+        tokenRejected = false
+    }
+
+    private func append(_ events: [FrontEvent]) throws {
+        guard let state else {
+            // Health events before the first successful poll: store them with an empty state
+            // only if nothing is stored yet for no system (keyed by an empty system id).
+            try store.appendOnly(events)
+            return
+        }
+        try store.commit(state, events: events, now: now())
+    }
+
+    private func poll() async throws -> TickResult {
+        if systemID == nil {
+            let me = try await client.getSystem()
+            systemID = me.id.rawValue
+            state = try store.state(system: me.id.rawValue)
+            resumed = state != nil
+            members = try store.cachedMembers(system: me.id.rawValue)
+        }
+        let system = systemID!
+        let fronters = try await client.getFronters()
+        if let fronters { remember(fronters.members) }
+        let current = fronters.map {
+            TrackedSwitch(id: $0.switchID.rawValue, timestamp: $0.timestamp, members: $0.members.map(\.id.rawValue))
+        }
+        defer { caughtUp = true }
+        guard var st = state else {
+            return try await baseline(system: system, current: current, fronters: fronters)
+        }
+        try await refreshMembersIfDue(system: system)
+        if current == st.front {
+            noteFront(current)
+            return .unchanged
+        }
+        let catchUp = resumed && !caughtUp
+        var events: [FrontEvent] = []
+        let oldFront = try await refs(st.front?.members ?? [], system: system)
+
+        if let cur = current, cur.id == st.front?.id, let before = st.front {
+            // The latest switch itself was edited (members or time).
+            var e = FrontEvent(kind: .switchEdited, system: system)
+            e.switchID = cur.id
+            e.before = before
+            e.after = cur
+            e.catchUp = catchUp
+            events.append(e)
+            if cur.members != before.members {
+                events += SwitchDiff.derived(
+                    from: oldFront, to: try await refs(cur.members, system: system), system: system, switchID: cur.id,
+                    timestamp: cur.timestamp, catchUp: catchUp)
+            }
+            st.known.removeAll { $0.id == cur.id }
+            st.known.append(cur)
+        } else if current == nil || st.known.contains(where: { $0.id == current!.id }) {
+            // Newer switches were deleted: the front went back to an older (or no) switch.
+            let keepFrom = current.map { c in st.known.first { $0.id == c.id }!.timestamp }
+            let gone = st.known.filter { s in keepFrom.map { s.timestamp > $0 } ?? true }.sorted { $0.timestamp < $1.timestamp }
+            for s in gone {
+                var e = FrontEvent(kind: .switchDeleted, system: system)
+                e.switchID = s.id
+                e.before = s
+                e.catchUp = catchUp
+                events.append(e)
+            }
+            st.known.removeAll { s in gone.contains { $0.id == s.id } }
+            if let cur = current, let old = st.known.first(where: { $0.id == cur.id }), old != cur {
+                var e = FrontEvent(kind: .switchEdited, system: system)
+                e.switchID = cur.id
+                e.before = old
+                e.after = cur
+                e.catchUp = catchUp
+                events.append(e)
+                st.known.removeAll { $0.id == cur.id }
+                st.known.append(cur)
+            }
+            events += SwitchDiff.derived(
+                from: oldFront, to: try await refs(current?.members ?? [], system: system), system: system,
+                switchID: current?.id, timestamp: current?.timestamp, catchUp: catchUp)
+        } else if let cur = current {
+            // New switches: page back to the last known one.
+            let knownIDs = Set(st.known.map(\.id))
+            var collected: [TrackedSwitch] = []
+            for try await s in client.switchHistory() {
+                if knownIDs.contains(s.id.rawValue) { break }
+                if let stop = st.front?.timestamp, s.timestamp < stop { break }
+                collected.append(TrackedSwitch(id: s.id.rawValue, timestamp: s.timestamp, members: s.memberIDs.map(\.rawValue)))
+            }
+            // A future-dated switch is the front but not yet listed in history.
+            if !collected.contains(where: { $0.id == cur.id }) { collected.insert(cur, at: 0) }
+            var previous = oldFront
+            for s in collected.reversed() {
+                let now = try await refs(s.members, system: system)
+                events += SwitchDiff.switchEvents(s, fronters: now, previous: previous, system: system, catchUp: catchUp)
+                previous = now
+            }
+            st.known += collected
+        }
+        st.front = current
+        st.known = Array(st.known.sorted { $0.timestamp > $1.timestamp }.prefix(StateStore.knownWindow))
+        try store.commit(st, events: events, now: now())
+        state = st
+        noteFront(current)
+        return .changed(events: events.count)
+    }
+
+    private func baseline(system: String, current: TrackedSwitch?, fronters: Fronters?) async throws -> TickResult {
+        try await refreshMembers(system: system)
+        let page = try await client.getSwitches(limit: 100).map {
+            TrackedSwitch(id: $0.id.rawValue, timestamp: $0.timestamp, members: $0.memberIDs.map(\.rawValue))
+        }
+        var known = page
+        if let current, !known.contains(where: { $0.id == current.id }) { known.insert(current, at: 0) }
+        var events: [FrontEvent] = []
+        let replay = min(configuration.replay, known.count)
+        if replay > 0 {
+            let chain = Array(known.prefix(replay + 1).reversed())
+            var previous = chain.count > replay ? try await refs(chain[0].members, system: system) : []
+            for s in chain.suffix(replay) {
+                let now = try await refs(s.members, system: system)
+                events += SwitchDiff.switchEvents(s, fronters: now, previous: previous, system: system, catchUp: false)
+                previous = now
+            }
+        }
+        let st = SystemState(system: system, front: current, known: known)
+        try store.commit(st, events: events, now: now())
+        state = st
+        noteFront(current)
+        return .baseline(replayed: replay)
+    }
+
+    // MARK: - Re-reading the recent history
+
+    /// Re-reads the history back to the oldest known switch and records `switch_edited`,
+    /// `switch_deleted` (and `switch` for back-dated new ones) for switches other than the
+    /// current front (which ``tick()`` watches). Returns the number of events.
+    @discardableResult
+    public func reread() async -> Int {
+        guard let system = systemID, var st = state, let oldest = st.known.last?.timestamp else { return 0 }
+        do {
+            var remote: [TrackedSwitch] = []
+            for try await s in client.switchHistory(until: oldest) {
+                remote.append(TrackedSwitch(id: s.id.rawValue, timestamp: s.timestamp, members: s.memberIDs.map(\.rawValue)))
+            }
+            let frontID = st.front?.id
+            let byID = Dictionary(remote.map { ($0.id, $0) }) { a, _ in a }
+            var events: [FrontEvent] = []
+            for k in st.known.sorted(by: { $0.timestamp < $1.timestamp }) where k.id != frontID && k.timestamp >= oldest {
+                if let r = byID[k.id] {
+                    if r != k {
+                        var e = FrontEvent(kind: .switchEdited, system: system)
+                        e.switchID = k.id
+                        e.before = k
+                        e.after = r
+                        events.append(e)
+                    }
+                } else if !(st.front.map { k.timestamp > $0.timestamp } ?? false) {
+                    // Not in the window: deleted, or moved out of it. Ask for it by id.
+                    if let moved = try await lookup(k.id) {
+                        var e = FrontEvent(kind: .switchEdited, system: system)
+                        e.switchID = k.id
+                        e.before = k
+                        e.after = moved
+                        events.append(e)
+                        remote.append(moved)
+                    } else {
+                        var e = FrontEvent(kind: .switchDeleted, system: system)
+                        e.switchID = k.id
+                        e.before = k
+                        events.append(e)
+                    }
+                }
+            }
+            let knownIDs = Set(st.known.map(\.id))
+            let ordered = remote.sorted { $0.timestamp < $1.timestamp }
+            for (i, r) in ordered.enumerated() where !knownIDs.contains(r.id) && r.id != frontID {
+                if let front = st.front, r.timestamp > front.timestamp { continue }  // tick() handles newer ones
+                let previous = i > 0 ? try await refs(ordered[i - 1].members, system: system) : []
+                var e = FrontEvent(kind: .switch, system: system)
+                e.switchID = r.id
+                e.timestamp = r.timestamp
+                e.fronters = try await refs(r.members, system: system)
+                e.previous = previous
+                events.append(e)
+            }
+            guard !events.isEmpty else { return 0 }
+            var window = remote.filter { $0.id != frontID }
+            if let front = st.front { window.append(front) }
+            st.known = window
+            try store.commit(st, events: events, now: now())
+            state = st
+            return events.count
+        } catch {
+            logger.warning("re-reading the switch history failed: \(error)")
+            return 0
+        }
+    }
+
+    /// One switch by id, or nil when the server says it does not exist.
+    private func lookup(_ id: String) async throws -> TrackedSwitch? {
+        guard let switchID = SwitchID(id) else { return nil }
+        do {
+            let s = try await client.getSwitch(switchID)
+            return TrackedSwitch(id: s.id.rawValue, timestamp: s.timestamp, members: s.memberIDs.map(\.rawValue))
+        } catch let error as PluralKitError where error.category == .switchNotFound {
+            return nil
+        }
+    }
+
+    // MARK: - Members
+
+    private func remember(_ full: [Member]) {
+        for m in full { members[m.id.rawValue] = MemberRef(id: m.id.rawValue, name: m.name, displayName: m.displayName) }
+    }
+
+    /// Names for member ids; an unknown id refreshes the member list once.
+    func refs(_ ids: [String], system: String) async throws -> [MemberRef] {
+        if ids.contains(where: { members[$0] == nil }) { try await refreshMembers(system: system) }
+        return ids.map { members[$0] ?? MemberRef(id: $0) }
+    }
+
+    @discardableResult
+    private func refreshMembersIfDue(system: String) async throws -> Bool {
+        let last = try store.membersRefreshed(system: system)
+        guard last.map({ $0.duration(to: now()) >= configuration.memberRefreshInterval }) ?? true else { return false }
+        try await refreshMembers(system: system)
+        return true
+    }
+
+    /// Reloads the member and group lists into the cache.
+    public func refreshMembers(system: String) async throws {
+        let list = try await client.getMembers()
+        try store.cacheMembers(list, system: system, now: now())
+        members = try store.cachedMembers(system: system)
+        remember([])
+        let groups = try await client.getGroups(withMembers: true)
+        let uuidToID = Dictionary(list.map { ($0.uuid, $0.id.rawValue) }) { a, _ in a }
+        try store.cacheGroups(
+            groups.map { g in (g.id.rawValue, g.uuid, g.name, (g.members ?? []).compactMap { uuidToID[$0.rawValue] ?? ($0.isUUID ? nil : $0.rawValue) }) },
+            system: system)
+    }
+
+    private func noteFront(_ current: TrackedSwitch?) {
+        currentFront = (current?.members ?? []).map { members[$0] ?? MemberRef(id: $0) }
+        currentSince = current?.timestamp
+    }
+}
