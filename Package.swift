@@ -69,6 +69,7 @@ let package = Package(
                 "PluralKit",
                 "PluralKitFake",
                 "Systemd",
+                "FrontTracking",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -106,13 +106,20 @@ public struct FrontEvent: Sendable, Hashable, Codable {
         }
     }
 
-    /// Every member id the event concerns (for repeated `PK_MEMBER_ID=` fields).
+    /// The member ids the event concerns, for repeated `PK_MEMBER_ID=` fields: the member of
+    /// `fronter_added`/`fronter_removed`; the old and new first fronter; for a `switch`, those now
+    /// fronting and those who left; for edits and deletions, the members before and after.
     public var memberIDs: [String] {
-        var ids: [String] = []
-        for ref in fronters + previous + added + removed + [member, oldFirst, newFirst].compactMap({ $0 }) where !ids.contains(ref.id) {
-            ids.append(ref.id)
+        var refs: [String]
+        switch kind {
+        case .fronterAdded, .fronterRemoved: refs = member.map { [$0.id] } ?? []
+        case .firstFronterChanged: refs = [oldFirst, newFirst].compactMap { $0?.id }
+        case .switch, .frontCleared: refs = (fronters + removed + (kind == .frontCleared ? previous : [])).map(\.id)
+        case .switchEdited, .switchDeleted: refs = (before?.members ?? []) + (after?.members ?? [])
+        case .apiUnreachable, .apiRecovered, .tokenRejected: refs = []
         }
-        for id in (before?.members ?? []) + (after?.members ?? []) where !ids.contains(id) { ids.append(id) }
+        var ids: [String] = []
+        for id in refs where !ids.contains(id) { ids.append(id) }
         return ids
     }
 }

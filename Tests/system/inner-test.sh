@@ -5,10 +5,22 @@ ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; journalctl -u pkfrontd.service --no-pager -o short-monotonic | tail -30; exit 1; }
 status() { systemctl show -p StatusText --value pkfrontd.service; }
 
+# The fake PluralKit inside the container (networking here is loopback only), with the same
+# token as the one LoadCredential= hands the service; a drop-in points the unit at it.
+systemd-run --unit=fakepk /usr/local/bin/pkfrontd fake-api --demo --port 8765 --token "$(cat /etc/pkfrontd/token)" >/dev/null
+for _ in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:8765/_control/state && break; sleep 0.1; done
+mkdir -p /run/systemd/system/pkfrontd.service.d
+printf '[Service]\nEnvironment=PKFRONTD_API_URL=http://127.0.0.1:8765/v2\nExecStart=\nExecStart=/usr/local/bin/pkfrontd run --poll-interval 1s\n' > /run/systemd/system/pkfrontd.service.d/api.conf
+control() { curl -s -X "$1" "http://127.0.0.1:8765/_control/$2" ${3:+-d "$3"} >/dev/null; }
+switch_entries() { journalctl --sync; journalctl -u pkfrontd.service -o cat --no-pager PK_EVENT=switch | grep -c "$1" || true; }
+
 systemctl daemon-reload
-systemctl start pkfrontd.service                      # Type=notify: returns only after READY=1
+systemctl start pkfrontd.service                      # Type=notify: returns only after READY=1 (after the first poll)
 [ "$(systemctl is-active pkfrontd.service)" = active ] && ok "active after READY=1" || not_ok "active after READY=1"
-case "$(status)" in running\;*) ok "STATUS= shown: $(status)";; *) not_ok "STATUS= shown (got '$(status)')";; esac
+case "$(status)" in "Fronting: Alex; "*) ok "STATUS= shown: $(status)";; *) not_ok "STATUS= shown (got '$(status)')";; esac
+control POST switches '{"members":["Sam","Kit"]}'
+for _ in $(seq 50); do [ "$(switch_entries 'Sam and Kit are fronting')" -ge 1 ] && break; sleep 0.2; done
+[ "$(switch_entries 'Sam and Kit are fronting')" = 1 ] && ok "a logged switch appears in journalctl -u pkfrontd PK_EVENT=switch" || not_ok "switch in the journal"
 
 systemctl reload pkfrontd.service                     # ExecReload= sends SIGHUP: RELOADING=1 ... READY=1
 case "$(status)" in *"reloads: 1") ok "reload round-trip";; *) not_ok "reload round-trip (got '$(status)')";; esac
@@ -36,9 +48,9 @@ fi
 
 # Watchdog: shorten WatchdogSec, freeze the daemon, expect a restart by the watchdog.
 mkdir -p /run/systemd/system/pkfrontd.service.d
-printf '[Service]\nWatchdogSec=2s\nTimeoutAbortSec=2s\nRestartSec=1s\n' > /run/systemd/system/pkfrontd.service.d/wd.conf
+printf '[Service]\nWatchdogSec=4s\nTimeoutAbortSec=2s\nRestartSec=1s\n' > /run/systemd/system/pkfrontd.service.d/wd.conf
 systemctl daemon-reload; systemctl restart pkfrontd.service
-sleep 3
+sleep 6
 [ "$(systemctl show -p NRestarts --value pkfrontd.service)" = 0 ] && ok "a live daemon keeps feeding the watchdog" || not_ok "a live daemon keeps feeding the watchdog"
 systemctl kill -s SIGSTOP pkfrontd.service
 for _ in $(seq 40); do [ "$(systemctl show -p NRestarts --value pkfrontd.service)" -ge 1 ] && break; sleep 0.5; done
@@ -46,10 +58,15 @@ for _ in $(seq 40); do [ "$(systemctl show -p NRestarts --value pkfrontd.service
 journalctl -u pkfrontd.service --no-pager -o cat | grep -q "Failed with result 'watchdog'" && ok "journal shows the watchdog failure" || not_ok "journal shows the watchdog failure"
 for _ in $(seq 40); do [ "$(systemctl is-active pkfrontd.service)" = active ] && break; sleep 0.5; done
 [ "$(systemctl is-active pkfrontd.service)" = active ] && ok "active again after the restart" || not_ok "active again after the restart"
+control POST switches '{"members":["Robin"]}'
+for _ in $(seq 50); do [ "$(switch_entries 'Robin is fronting')" -ge 1 ] && break; sleep 0.2; done
+[ "$(switch_entries 'Robin is fronting')" -ge 1 ] && ok "events keep coming after the watchdog restart" || not_ok "events after the watchdog restart"
+[ "$(switch_entries 'Sam and Kit are fronting')" = 1 ] && ok "no event repeated after the restart" || not_ok "no event repeated after the restart"
 
 systemctl stop pkfrontd.service
 [ "$(systemctl is-active pkfrontd.service || true)" = inactive ] && ok "clean stop" || not_ok "clean stop"
 [ "$(systemctl show -p Result --value pkfrontd.service)" = success ] && ok "stop result: success" || not_ok "stop result"
 journalctl --sync
 [ -n "$(journalctl -u pkfrontd.service -o cat --no-pager PK_EVENT=daemon_stopping)" ] && ok "daemon_stopping entry" || not_ok "daemon_stopping entry"
+systemctl stop fakepk.service
 echo "inner tests passed"

@@ -5,12 +5,18 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(realpath "$1")
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d)
+fake=""
+trap '[ -n "$fake" ] && kill -TERM $fake 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 : > "$tmp/config.yaml"
-printf 'test-token\n' > "$tmp/token"; chmod 600 "$tmp/token"
+"$bin" fake-api --demo --token notify-test-token > "$tmp/fake.json" 2>/dev/null &
+fake=$!
+for _ in $(seq 100); do [ -s "$tmp/fake.json" ] && break; sleep 0.1; done
+base=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["base_url"])' "$tmp/fake.json")
+printf 'notify-test-token\n' > "$tmp/token"; chmod 600 "$tmp/token"
 cat > "$tmp/drive.sh" <<DRIVE
 #!/bin/bash
-"$bin" run --config "$tmp/config.yaml" --token-file "$tmp/token" --state-dir "$tmp/state" --poll-interval 1s 2>"$tmp/stderr.log" &
+"$bin" run --config "$tmp/config.yaml" --api-url "$base" --token-file "$tmp/token" --state-dir "$tmp/state" --poll-interval 1s 2>"$tmp/stderr.log" &
 p=\$!
 for _ in \$(seq 100); do grep -q '"READY": "1"' "$tmp/capture.jsonl" 2>/dev/null && break; sleep 0.1; done
 sleep 0.6                       # a few watchdog periods (WATCHDOG_USEC=400000)
@@ -32,7 +38,7 @@ for m in msgs:
 first = lambda k, after=0: next(i for i, x in enumerate(kinds) if x == k and i >= after)
 r1 = first("READY"); w = first("WATCHDOG", r1); rl = first("RELOADING", r1); r2 = first("READY", rl + 1); s = first("STOPPING", r2)
 assert r1 < w and r1 < rl < r2 < s, kinds
-assert "STATUS" in msgs[0] and msgs[0]["STATUS"].startswith("running"), msgs[0]
+assert "STATUS" in msgs[0] and msgs[0]["STATUS"].startswith("Fronting: Alex; first poll ok"), msgs[0]
 reload = next(m for m in msgs if "RELOADING" in m)
 assert reload["MONOTONIC_USEC"].isdigit() and int(reload["MONOTONIC_USEC"]) > 0, reload
 assert kinds[-1] == "STOPPING" or "STOPPING" in kinds, kinds

@@ -23,7 +23,7 @@ install -D -m 0755 "$BIN"  "$R/usr/local/bin/pkfrontd"
 install -D -m 0644 "$UNIT" "$R/etc/systemd/system/$(basename "$UNIT")"
 install -D -m 0755 "$TEST" "$R/usr/local/bin/ci-inner-test"
 if [ -n "${4:-}" ]; then install -D -m 0644 "$(realpath "$4")" "$R/usr/lib/systemd/catalog/pkfrontd.catalog"; fi
-install -d -m 0700 "$R/etc/pkfrontd"; printf 'test-token-for-the-container-0123456789abcdefghijklmnopqrstuvwxyz\n' > "$R/etc/pkfrontd/token"; chmod 0600 "$R/etc/pkfrontd/token"
+install -d -m 0755 "$R/etc/pkfrontd"; printf 'test-token-for-the-container-0123456789abcdefghijklmnopqrstuvwxyz\n' > "$R/etc/pkfrontd/token"; chmod 0600 "$R/etc/pkfrontd/token"
 # keep the boot small and side-effect free (all of this is inside the overlay only)
 for u in postgresql.service postgresql@.service getty@.service console-getty.service \
          serial-getty@.service apt-daily.timer apt-daily-upgrade.timer man-db.timer \

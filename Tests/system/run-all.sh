@@ -31,6 +31,11 @@ else
     step "Swift tests (no journal: journal tests skipped)" swift test --skip-build
 fi
 step "sd_notify protocol" $S/notify-test.sh "$BIN"
+if is_root && command -v unshare >/dev/null && [ -x /lib/systemd/systemd-journald ]; then
+    step "end to end: run against fake-api, events in the journal" $S/journald-sandbox.sh $S/e2e-journal.sh "$BIN"
+else
+    cannot "end to end in the journal" "needs root, unshare and systemd-journald"
+fi
 if command -v systemd-analyze >/dev/null; then
     step "unit file: verify and security exposure <= 1.5" $S/check-unit.sh systemd/pkfrontd.service "$BIN" 15
 else

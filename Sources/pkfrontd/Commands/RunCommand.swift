@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FrontTracking
 import Logging
 import PluralKit
 import ServiceLifecycle
@@ -18,10 +19,16 @@ struct RunCommand: AsyncParsableCommand {
             --token-file, then $CREDENTIALS_DIRECTORY/token (systemd LoadCredential=), then PK_TOKEN, \
             then the config's token_file.
 
-            Under systemd it reports READY=1 and STATUS=, feeds the watchdog while its loop makes \
-            progress, reloads on SIGHUP (systemctl reload) and stops on SIGTERM. It logs to the \
-            journal with PK_* fields (journalctl -u pkfrontd PK_EVENT=daemon_started), or to stderr \
-            without one.
+            It polls the token's system every --poll-interval (one request when nothing changed), \
+            turns every switch into events (switch, fronter_added, fronter_removed, \
+            first_fronter_changed, front_cleared, switch_edited, switch_deleted, and the health \
+            events api_unreachable, api_recovered, token_rejected), stores them in an outbox in \
+            the state directory (state.sqlite) and writes each to the journal with PK_* fields: \
+            journalctl -u pkfrontd PK_EVENT=switch, or PK_MEMBER_ID=<id>.
+
+            Under systemd it reports READY=1 after the first poll, STATUS= with the fronters and \
+            the last poll's outcome, feeds the watchdog on every completed poll, reloads on SIGHUP \
+            (systemctl reload) and stops on SIGTERM. Without a journal it logs to stderr.
             """)
 
     @OptionGroup var shared: SharedOptions
@@ -37,6 +44,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("dry-run"), help: "Log actions instead of performing them.")
     var dryRun = false
+
+    @Option(help: ArgumentHelp("On a first start (no state yet), replay this many past switches as events.", valueName: "N"))
+    var replay: Int = 0
 
     func run() async throws {
         LoggingSystem.bootstrap { _ in
@@ -72,11 +82,25 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(78)  // EX_CONFIG: systemd does not restart-loop on a configuration error
         }
 
+        let store: StateStore
+        do {
+            store = try StateStore(directory: settings.stateDirectory)
+        } catch {
+            logger.critical("cannot start: \(error)", metadata: ["PK_EVENT": "startup_failed", "MESSAGE_ID": "\(MessageID.id("startup_failed"))"])
+            notifier.errno(5, status: "cannot start: \(error)")
+            throw ExitCode(78)
+        }
+        let client = PluralKitClient(
+            token: Token(credential.reveal()),
+            configuration: .init(baseURL: settings.apiURL, userAgent: "pkfrontd/\(PKFrontd.version) (+https://pluralkit.me)"),
+            logger: logger)
+        let tracker = FrontTracker(client: client, store: store, configuration: .init(replay: replay), logger: logger)
         let heartbeat = Heartbeat()
         var services: [any Service] = [
             DaemonService(
                 settings: settings, tokenOrigin: credential.origin.description, notifier: notifier,
-                heartbeat: heartbeat, logger: logger, reload: resolve)
+                heartbeat: heartbeat, logger: logger, tracker: tracker,
+                journal: EventJournal(store: store, logger: logger), reload: resolve)
         ]
         if let interval = Notifier.watchdogInterval() {
             services.append(WatchdogService(notifier: notifier, interval: interval, heartbeat: heartbeat))
@@ -88,5 +112,6 @@ struct RunCommand: AsyncParsableCommand {
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: groupLogger))
         try await group.run()
+        try? await client.shutdown()
     }
 }

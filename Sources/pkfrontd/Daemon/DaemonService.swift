@@ -1,18 +1,22 @@
+import FrontTracking
 import Logging
+import PluralKit
 import ServiceLifecycle
+import Synchronization
 import Systemd
 import UnixSignals
 
-/// The daemon's main service: announces itself to systemd, keeps the heartbeat that feeds the
-/// watchdog, reloads on SIGHUP, and says goodbye on shutdown.
-///
-/// (Polling PluralKit arrives with front tracking; for now each tick only proves the loop is alive.)
+/// The daemon's main service: polls PluralKit through the tracker, writes every event to the
+/// journal, reports to systemd (READY=1 after the first poll, STATUS=, the watchdog's heartbeat
+/// on every completed tick), reloads on SIGHUP, and says goodbye on shutdown.
 struct DaemonService: Service {
     let settings: DaemonSettings
     let tokenOrigin: String
     let notifier: Notifier
     let heartbeat: Heartbeat
     let logger: Logger
+    let tracker: FrontTracker
+    let journal: EventJournal
     /// Re-reads the configuration for a reload; throws when it is invalid.
     let reload: @Sendable () throws -> DaemonSettings
 
@@ -24,39 +28,46 @@ struct DaemonService: Service {
                 "PK_TOKEN_SOURCE": "\(tokenOrigin)", "PK_STATE_DIR": "\(settings.stateDirectory)",
                 "PK_POLL_INTERVAL": "\(DurationText.format(settings.pollInterval))",
             ]) { $1 })
-        notifier.ready(status: status(reloads: 0))
+        // Events left unjournaled by a previous run go out first.
+        _ = try? journal.drain()
+        let shared = SharedStatus()
 
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
-                // The guarded loop: each completed tick beats the heartbeat.
-                let tick = min(settings.pollInterval, (Notifier.watchdogInterval() ?? .seconds(3600)) / 4)
-                while !Task.isShuttingDownGracefully {
-                    heartbeat.beat()
+                let schedule = PollLoop.Schedule(interval: settings.pollInterval)
+                let loop = PollLoop(tracker: tracker, schedule: schedule, clock: ContinuousClock()) { result in
                     do {
-                        try await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) }
+                        try journal.drain()
                     } catch {
-                        return
+                        logger.error("writing events to the journal failed (they stay in the outbox): \(error)")
+                    }
+                    shared.lastOutcome.withLock { $0 = Self.describe(result) }
+                    // A handled failure counts as progress: an outage must not become a restart loop.
+                    heartbeat.beat()
+                    let text = await status(reloads: shared.reloads.withLock { $0 }, outcome: shared.lastOutcome.withLock { $0 })
+                    if shared.ready.withLock({ let was = $0; $0 = true; return !was }) {
+                        notifier.ready(status: text)
+                    } else {
+                        notifier.status(text)
                     }
                 }
+                await cancelWhenGracefulShutdown { await loop.run() }
             }
             group.addTask {
-                var reloads = 0
                 for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
                     notifier.reloading(status: "reloading")
                     do {
                         let fresh = try reload()
-                        reloads += 1
+                        let count = shared.reloads.withLock { $0 += 1; return $0 }
                         logger.notice(
-                            "configuration reloaded (\(reloads) reload\(reloads == 1 ? "" : "s"))",
+                            "configuration reloaded (\(count) reload\(count == 1 ? "" : "s"))",
                             metadata: event("rules_reloaded").merging([
-                                "PK_RELOADS": "\(reloads)", "PK_RULES": "\(fresh.rules ?? "none")",
+                                "PK_RELOADS": "\(count)", "PK_RULES": "\(fresh.rules ?? "none")",
                             ]) { $1 })
                     } catch {
-                        logger.error(
-                            "reload failed, keeping the running configuration: \(error)",
-                            metadata: event("reload_failed"))
+                        logger.error("reload failed, keeping the running configuration: \(error)", metadata: event("reload_failed"))
                     }
-                    notifier.ready(status: status(reloads: reloads))
+                    notifier.ready(status: await status(reloads: shared.reloads.withLock { $0 }, outcome: shared.lastOutcome.withLock { $0 }))
                 }
             }
             group.addTask {
@@ -67,8 +78,27 @@ struct DaemonService: Service {
         }
     }
 
-    func status(reloads: Int) -> String {
-        var text = "running; polling every \(DurationText.format(settings.pollInterval)) (front tracking not enabled yet)"
+    /// State the poll loop and the reload handler share.
+    final class SharedStatus: Sendable {
+        let ready = Mutex(false)
+        let reloads = Mutex(0)
+        let lastOutcome = Mutex("starting")
+    }
+
+    static func describe(_ result: FrontTracker.TickResult) -> String {
+        switch result {
+        case .unchanged: "last poll ok"
+        case .changed(let n): "last poll ok (\(n) event\(n == 1 ? "" : "s"))"
+        case .baseline: "first poll ok"
+        case .failed(let message): "last poll failed: \(message.prefix(120))"
+        case .unauthorized: "token rejected (401): update the token file"
+        }
+    }
+
+    func status(reloads: Int, outcome: String) async -> String {
+        let front = await tracker.currentFront
+        var text = front.isEmpty ? "Nobody fronting" : "Fronting: " + front.map(\.shown).joined(separator: ", ")
+        text += "; " + outcome
         if reloads > 0 { text += "; reloads: \(reloads)" }
         return text
     }
