@@ -256,14 +256,14 @@ struct TrackerTests {
         }
     }
 
-    @Test("faults never lose an event and produce health events")
+    @Test("faults (5xx, garbage, resets, 429 storms, timeouts, 401) never lose an event and produce health events")
     func faults() async throws {
         try await withTracker { env in
             let tracker = try env.tracker()
             _ = await tracker.tick()
             var logged: [[String]] = []
-            for (i, kind) in [Fault.Kind.serverError, .badGateway, .malformedJSON, .connectionReset, .rateLimited(retryAfterMilliseconds: 0)].enumerated() {
-                let who = [["Sam"], ["Kit"], ["Jordan"], ["Robin"], ["Alex"]][i]
+            for (i, kind) in [Fault.Kind.serverError, .badGateway, .malformedJSON, .connectionReset, .rateLimited(retryAfterMilliseconds: 0), .delay(2.5)].enumerated() {
+                let who = [["Sam"], ["Kit"], ["Jordan"], ["Robin"], ["Alex"], ["Sam", "Kit"]][i]
                 try env.fake.logSwitch(members: who, at: env.fake.now.adding(seconds: Double(i)))
                 logged.append(who)
                 env.fake.inject(Fault(kind, count: 3))
@@ -276,8 +276,9 @@ struct TrackerTests {
             #expect(await tracker.tick() == .unchanged)
             let events = try env.store().allEvents()
             #expect(events.filter { $0.kind == .switch }.map { $0.fronters.map(\.name!) } == logged)
-            #expect(events.filter { $0.kind == .apiUnreachable }.count == 5)
-            #expect(events.filter { $0.kind == .apiRecovered }.count == 5)
+            #expect(events.filter { $0.kind == .apiUnreachable }.count == 6)
+            #expect(events.filter { $0.kind == .apiRecovered }.count == 6)
+            #expect(events.first { $0.kind == .apiUnreachable }?.error?.contains("500") == true)
             #expect(events.filter { $0.kind == .tokenRejected }.count == 1)
         }
     }
