@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 DEBIAN_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config python3 systemd systemd-container util-linux
 
-.PHONY: all deps build test clean
+.PHONY: all deps build test bench clean
 
 all: build
 
@@ -26,6 +26,12 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	Tests/system/run-all.sh
+
+# Idle-poll benchmark against the anchor (pluralkit.py 1.2.1, installed with pip if missing):
+# requests, CPU and memory per poll tick, side by side. Not part of `make test`.
+bench: deps
+	$(SWIFT) build -c release --product pkfrontd
+	python3 Benchmarks/poll_bench.py --pkfrontd .build/release/pkfrontd --seconds 30
 
 clean:
 	rm -rf .build
