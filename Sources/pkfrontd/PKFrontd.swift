@@ -14,9 +14,9 @@ struct PKFrontd: AsyncParsableCommand {
             history, turns changes into events, runs your rule file against them, and reports to \
             the systemd journal.
 
-            Available now: run (the daemon's systemd plumbing: journal, sd_notify, watchdog, \
-            reload; front tracking arrives next) and fake-api (a fake PluralKit API for testing). \
-            check, simulate, front, history and demo arrive in later releases.
+            Available now: run (tracks the front and writes every event to the journal, as a \
+            systemd service) and fake-api (a fake PluralKit API for testing). The rule file \
+            (check, simulate) and front, history and demo arrive in later releases.
             """,
         version: "pkfrontd \(version) (PluralKit.swift \(PluralKitClient.version))",
         subcommands: [RunCommand.self, FakeAPICommand.self]
