@@ -79,6 +79,18 @@ public struct FrontEvent: Sendable, Hashable, Codable {
         self.system = system
     }
 
+    /// A `switch_edited` (with `after`) or `switch_deleted` event for a known switch.
+    static func changed(
+        _ kind: Kind, system: String, before: TrackedSwitch, after: TrackedSwitch? = nil, catchUp: Bool = false
+    ) -> FrontEvent {
+        var e = FrontEvent(kind: kind, system: system)
+        e.switchID = before.id
+        e.before = before
+        e.after = after
+        e.catchUp = catchUp
+        return e
+    }
+
     /// A sentence for the journal's MESSAGE.
     public var message: String {
         func names(_ refs: [MemberRef]) -> String {

@@ -161,12 +161,7 @@ public actor FrontTracker {
 
         if let cur = current, cur.id == st.front?.id, let before = st.front {
             // The latest switch itself was edited (members or time).
-            var e = FrontEvent(kind: .switchEdited, system: system)
-            e.switchID = cur.id
-            e.before = before
-            e.after = cur
-            e.catchUp = catchUp
-            events.append(e)
+            events.append(.changed(.switchEdited, system: system, before: before, after: cur, catchUp: catchUp))
             if cur.members != before.members {
                 events += SwitchDiff.derived(
                     from: oldFront, to: try await refs(cur.members, system: system), system: system, switchID: cur.id,
@@ -178,21 +173,10 @@ public actor FrontTracker {
             // Newer switches were deleted: the front went back to an older (or no) switch.
             let keepFrom = current.map { c in st.known.first { $0.id == c.id }!.timestamp }
             let gone = st.known.filter { s in keepFrom.map { s.timestamp > $0 } ?? true }.sorted { $0.timestamp < $1.timestamp }
-            for s in gone {
-                var e = FrontEvent(kind: .switchDeleted, system: system)
-                e.switchID = s.id
-                e.before = s
-                e.catchUp = catchUp
-                events.append(e)
-            }
+            events += gone.map { .changed(.switchDeleted, system: system, before: $0, catchUp: catchUp) }
             st.known.removeAll { s in gone.contains { $0.id == s.id } }
             if let cur = current, let old = st.known.first(where: { $0.id == cur.id }), old != cur {
-                var e = FrontEvent(kind: .switchEdited, system: system)
-                e.switchID = cur.id
-                e.before = old
-                e.after = cur
-                e.catchUp = catchUp
-                events.append(e)
+                events.append(.changed(.switchEdited, system: system, before: old, after: cur, catchUp: catchUp))
                 st.known.removeAll { $0.id == cur.id }
                 st.known.append(cur)
             }
@@ -269,27 +253,14 @@ public actor FrontTracker {
             var events: [FrontEvent] = []
             for k in st.known.sorted(by: { $0.timestamp < $1.timestamp }) where k.id != frontID && k.timestamp >= oldest {
                 if let r = byID[k.id] {
-                    if r != k {
-                        var e = FrontEvent(kind: .switchEdited, system: system)
-                        e.switchID = k.id
-                        e.before = k
-                        e.after = r
-                        events.append(e)
-                    }
+                    if r != k { events.append(.changed(.switchEdited, system: system, before: k, after: r)) }
                 } else if !(st.front.map { k.timestamp > $0.timestamp } ?? false) {
                     // Not in the window: deleted, or moved out of it. Ask for it by id.
                     if let moved = try await lookup(k.id) {
-                        var e = FrontEvent(kind: .switchEdited, system: system)
-                        e.switchID = k.id
-                        e.before = k
-                        e.after = moved
-                        events.append(e)
+                        events.append(.changed(.switchEdited, system: system, before: k, after: moved))
                         remote.append(moved)
                     } else {
-                        var e = FrontEvent(kind: .switchDeleted, system: system)
-                        e.switchID = k.id
-                        e.before = k
-                        events.append(e)
+                        events.append(.changed(.switchDeleted, system: system, before: k))
                     }
                 }
             }

@@ -52,10 +52,6 @@ extension PluralKitClient {
     }
 
     private func changeGroupMembers(_ group: GroupID, _ verb: String, _ members: [MemberID]) async throws {
-        if verb != "overwrite", members.isEmpty {
-            throw PluralKitError(kind: .invalidRequest, message: "no members given to \(verb)")
-        }
-        try await requestNoContent(
-            .post, "/groups/\(group.rawValue)/members/\(verb)", body: members.map(\.rawValue), idempotent: true)
+        try await changeMembership("/groups/\(group.rawValue)/members", verb, members.map(\.rawValue), noun: "members")
     }
 }

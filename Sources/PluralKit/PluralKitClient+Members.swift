@@ -53,11 +53,16 @@ extension PluralKitClient {
     }
 
     private func changeMemberGroups(_ member: MemberID, _ verb: String, _ groups: [GroupID]) async throws {
-        if verb != "overwrite", groups.isEmpty {
-            throw PluralKitError(kind: .invalidRequest, message: "no groups given to \(verb)")
+        try await changeMembership("/members/\(member.rawValue)/groups", verb, groups.map(\.rawValue), noun: "groups")
+    }
+
+    /// `POST {base}/add|remove|overwrite` with a list of canonical ids; add and remove need at
+    /// least one (the server answers 400 to an empty list).
+    func changeMembership(_ base: String, _ verb: String, _ ids: [String], noun: String) async throws {
+        if verb != "overwrite", ids.isEmpty {
+            throw PluralKitError(kind: .invalidRequest, message: "no \(noun) given to \(verb)")
         }
-        try await requestNoContent(
-            .post, "/members/\(member.rawValue)/groups/\(verb)", body: groups.map(\.rawValue), idempotent: true)
+        try await requestNoContent(.post, "\(base)/\(verb)", body: ids, idempotent: true)
     }
 
     /// Fetches a member's settings in a Discord server (`GET /members/{ref}/guilds/{guild}`).
