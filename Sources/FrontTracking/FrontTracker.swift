@@ -51,6 +51,10 @@ public actor FrontTracker {
     var resumed = false
     var caughtUp = false
     var members: [String: MemberRef] = [:]
+    /// When the member list was last loaded (kept here so an idle tick reads no database).
+    var membersRefreshedAt: Timestamp?
+    /// Ids still unknown after a refresh (deleted members): not worth another refresh.
+    var unknownMembers: Set<String> = []
     var failures = 0
     var unreachable = false
     var tokenRejected = false
@@ -122,14 +126,9 @@ public actor FrontTracker {
         tokenRejected = false
     }
 
+    /// Health events change no tracking state: they only go into the outbox.
     private func append(_ events: [FrontEvent]) throws {
-        guard let state else {
-            // Health events before the first successful poll: store them with an empty state
-            // only if nothing is stored yet for no system (keyed by an empty system id).
-            try store.appendOnly(events)
-            return
-        }
-        try store.commit(state, events: events, now: now())
+        try store.appendOnly(events, now: now())
     }
 
     private func poll() async throws -> TickResult {
@@ -139,6 +138,7 @@ public actor FrontTracker {
             state = try store.state(system: me.id.rawValue)
             resumed = state != nil
             members = try store.cachedMembers(system: me.id.rawValue)
+            membersRefreshedAt = try store.membersRefreshed(system: me.id.rawValue)
         }
         let system = systemID!
         let fronters = try await client.getFronters()
@@ -308,24 +308,26 @@ public actor FrontTracker {
 
     /// Names for member ids; an unknown id refreshes the member list once.
     func refs(_ ids: [String], system: String) async throws -> [MemberRef] {
-        if ids.contains(where: { members[$0] == nil }) { try await refreshMembers(system: system) }
+        if ids.contains(where: { members[$0] == nil && !unknownMembers.contains($0) }) {
+            try await refreshMembers(system: system)
+            unknownMembers.formUnion(ids.filter { members[$0] == nil })
+        }
         return ids.map { members[$0] ?? MemberRef(id: $0) }
     }
 
-    @discardableResult
-    private func refreshMembersIfDue(system: String) async throws -> Bool {
-        let last = try store.membersRefreshed(system: system)
-        guard last.map({ $0.duration(to: now()) >= configuration.memberRefreshInterval }) ?? true else { return false }
+    private func refreshMembersIfDue(system: String) async throws {
+        guard membersRefreshedAt.map({ $0.duration(to: now()) >= configuration.memberRefreshInterval }) ?? true else { return }
         try await refreshMembers(system: system)
-        return true
     }
 
     /// Reloads the member and group lists into the cache.
     public func refreshMembers(system: String) async throws {
         let list = try await client.getMembers()
-        try store.cacheMembers(list, system: system, now: now())
+        let refreshed = now()
+        try store.cacheMembers(list, system: system, now: refreshed)
         members = try store.cachedMembers(system: system)
-        remember([])
+        membersRefreshedAt = refreshed
+        unknownMembers.removeAll()
         let groups = try await client.getGroups(withMembers: true)
         let uuidToID = Dictionary(list.map { ($0.uuid, $0.id.rawValue) }) { a, _ in a }
         try store.cacheGroups(

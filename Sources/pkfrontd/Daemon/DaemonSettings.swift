@@ -100,7 +100,8 @@ extension DaemonSettings {
     ///   - environment: the process environment.
     static func resolve(flags: SharedOptions, rules: String?, pollInterval: String?, systems: [String], dryRun: Bool, environment: [String: String]) throws -> DaemonSettings {
         let configPath = flags.config ?? DaemonSettings.defaultConfigFile
-        let config = try ConfigFile.load(configPath, required: flags.config != nil) ?? ConfigFile()
+        let loaded = try ConfigFile.load(configPath, required: flags.config != nil)
+        let config = loaded ?? ConfigFile()
 
         let apiURL = flags.apiURL ?? environment["PKFRONTD_API_URL"] ?? config.apiURL ?? "https://api.pluralkit.me/v2"
         guard apiURL.hasPrefix("http://") || apiURL.hasPrefix("https://") else {
@@ -123,7 +124,7 @@ extension DaemonSettings {
             pollInterval: interval,
             systems: systems.isEmpty ? (config.system ?? []) : systems,
             dryRun: dryRun || (config.dryRun ?? false),
-            configFile: FileManager.default.fileExists(atPath: configPath) ? configPath : nil)
+            configFile: loaded == nil ? nil : configPath)
     }
 
     /// `--state-dir` > `PKFRONTD_STATE_DIR` > `$STATE_DIRECTORY` (systemd) > config `state_dir` >
