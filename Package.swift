@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/pointfreeco/swift-concurrency-extras", from: "1.4.3"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .target(
@@ -55,6 +56,15 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Rules",
+            dependencies: [
+                "PluralKit",
+                "FrontTracking",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        .target(
             name: "PluralKitFake",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -70,6 +80,7 @@ let package = Package(
                 "PluralKitFake",
                 "Systemd",
                 "FrontTracking",
+                "Rules",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -98,6 +109,11 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "RulesTests",
+            dependencies: ["Rules", "PluralKit", "PluralKitFake", "FrontTracking"],
+            resources: [.copy("Corpus")]
+        ),
+        .testTarget(
             name: "SystemdTests",
             dependencies: [
                 "Systemd",
@@ -107,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "pkfrontdTests",
             dependencies: [
-                "pkfrontd", "Systemd",
+                "pkfrontd", "Systemd", "Rules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -269,3 +269,55 @@ public final class StateStore: Sendable {
         }
     }
 }
+
+/// The member and group names a state directory has cached for one system.
+public struct CachedNames: Sendable {
+    /// A cached member or group.
+    public struct Entry: Sendable, Hashable {
+        public var id: String
+        public var uuid: String?
+        public var name: String
+        public var displayName: String?
+    }
+
+    /// The system's short id.
+    public var system: String
+    /// Members.
+    public var members: [Entry]
+    /// Groups.
+    public var groups: [Entry]
+    /// When the member list was fetched.
+    public var refreshed: Timestamp?
+}
+
+extension StateStore {
+    /// Reads the cached member and group lists of every system in a state directory, read-only
+    /// (nothing is created or migrated). Returns an empty list when there is no state database.
+    public static func readCachedNames(directory: String) throws -> [CachedNames] {
+        let path = directory + "/state.sqlite"
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw StateStoreError("cannot read the state database \(path): \(error)")
+        }
+        return try queue.read { db in
+            guard try db.tableExists("member_cache"), try db.tableExists("group_cache") else { return [] }
+            let systems = try String.fetchAll(db, sql: "SELECT system FROM cache_info UNION SELECT DISTINCT system FROM member_cache ORDER BY system")
+            return try systems.map { system in
+                let members = try Row.fetchAll(db, sql: "SELECT id, uuid, name, display_name FROM member_cache WHERE system = ? ORDER BY id", arguments: [system]).map {
+                    CachedNames.Entry(id: $0["id"], uuid: $0["uuid"], name: $0["name"] ?? "", displayName: $0["display_name"])
+                }
+                let groups = try Row.fetchAll(db, sql: "SELECT id, uuid, name FROM group_cache WHERE system = ? ORDER BY id", arguments: [system]).map {
+                    CachedNames.Entry(id: $0["id"], uuid: $0["uuid"], name: $0["name"] ?? "", displayName: nil)
+                }
+                let refreshed = try String.fetchOne(db, sql: "SELECT members_refreshed FROM cache_info WHERE system = ?", arguments: [system]).flatMap(Timestamp.init)
+                return CachedNames(system: system, members: members, groups: groups, refreshed: refreshed)
+            }
+        }
+    }
+}

@@ -19,6 +19,6 @@ struct PKFrontd: AsyncParsableCommand {
             (check, simulate) and front, history and demo arrive in later releases.
             """,
         version: "pkfrontd \(version) (PluralKit.swift \(PluralKitClient.version))",
-        subcommands: [RunCommand.self, FakeAPICommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, FakeAPICommand.self]
     )
 }

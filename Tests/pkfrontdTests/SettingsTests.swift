@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Rules
 import Testing
 
 @testable import pkfrontd
@@ -66,12 +67,12 @@ struct SettingsTests {
 
     @Test("durations", arguments: [("30s", 30), ("15m", 900), ("4h", 14_400), ("1h30m", 5400), ("2d", 172_800)])
     func durations(text: String, seconds: Int64) {
-        #expect(DurationText.parse(text) == .seconds(seconds))
-        #expect(DurationText.parse(DurationText.format(.seconds(seconds))) == .seconds(seconds))
+        #expect(DurationParser.parse(text) == .seconds(seconds))
+        #expect(DurationParser.parse(DurationParser.format(.seconds(seconds))) == .seconds(seconds))
     }
 
     @Test("bad durations", arguments: ["", "15", "s", "1x", "1h 30m", "-5s", "1.5h"])
     func badDurations(text: String) {
-        #expect(DurationText.parse(text) == nil)
+        #expect(DurationParser.parse(text) == nil)
     }
 }

@@ -1,6 +1,7 @@
 import FrontTracking
 import Logging
 import PluralKit
+import Rules
 import ServiceLifecycle
 import Synchronization
 import Systemd
@@ -26,7 +27,7 @@ struct DaemonService: Service {
             metadata: event("daemon_started").merging([
                 "PK_VERSION": "\(PKFrontd.version)", "PK_API_URL": "\(settings.apiURL)",
                 "PK_TOKEN_SOURCE": "\(tokenOrigin)", "PK_STATE_DIR": "\(settings.stateDirectory)",
-                "PK_POLL_INTERVAL": "\(DurationText.format(settings.pollInterval))",
+                "PK_POLL_INTERVAL": "\(DurationParser.format(settings.pollInterval))",
             ]) { $1 })
         // Events left unjournaled by a previous run go out first.
         _ = try? journal.drain()

@@ -1,4 +1,5 @@
 import Foundation
+import Rules
 import Yams
 
 /// The daemon's settings after merging flags, environment and the config file
@@ -110,7 +111,7 @@ extension DaemonSettings {
         let intervalText = pollInterval ?? config.pollInterval
         var interval = DaemonSettings.defaultPollInterval
         if let intervalText {
-            guard let parsed = DurationText.parse(intervalText), parsed >= .seconds(1) else {
+            guard let parsed = DurationParser.parse(intervalText), parsed >= .seconds(1) else {
                 throw SettingsError("poll interval '\(intervalText)' is not a duration of at least 1s (write e.g. 15s, 1m, 1h30m)")
             }
             interval = parsed

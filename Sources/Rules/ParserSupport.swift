@@ -1,0 +1,278 @@
+import Foundation
+
+/// Reading typed values out of `YNode`s while collecting diagnostics.
+struct NodeReader {
+    let file: String
+    /// The file's lines, to place template problems on the exact column.
+    let lines: [Substring]
+    var diagnostics: [Diagnostic] = []
+
+    init(file: String, text: String) {
+        self.file = file
+        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
+    mutating func error(_ at: SourceLocation, _ message: String) { diagnostics.append(.init(.error, at, message)) }
+    mutating func warning(_ at: SourceLocation, _ message: String) { diagnostics.append(.init(.warning, at, message)) }
+
+    /// The keys of a mapping, checked against the allowed ones; unknown keys are errors with a suggestion.
+    /// Returns nil (after an error) when the node is not a mapping.
+    mutating func fields(_ node: YNode, _ what: String, allowed: [String], hint: String = "", synonyms: [String: String] = [:]) -> Fields? {
+        guard let pairs = node.mapping else {
+            error(node.location, "\(what) must be a mapping of \(allowed.prefix(6).joined(separator: ", "))…, not \(node.kindDescription)\(hint)")
+            return nil
+        }
+        var out = Fields(location: node.location)
+        for (key, value) in pairs {
+            guard let name = key.string else {
+                error(key.location, "\(what): keys must be plain words, not \(key.kindDescription)")
+                continue
+            }
+            guard allowed.contains(name) else {
+                let suggestion = synonyms[name.lowercased()].map { " (did you mean '\($0)'?)" } ?? Suggest.hint(name, allowed)
+                error(key.location, "unknown key '\(name)' in \(what)\(suggestion); allowed: \(allowed.joined(separator: ", "))")
+                out.hadUnknownKeys = true
+                if let target = synonyms[name.lowercased()] ?? Suggest.closest(to: name, in: allowed) { out.suggested.insert(target) }
+                continue
+            }
+            out.order.append(name)
+            out.values[name] = (key, value)
+        }
+        return out
+    }
+
+    struct Fields {
+        var location: SourceLocation
+        var order: [String] = []
+        /// Some keys were unknown (already reported): skip "nothing set" follow-up errors.
+        var hadUnknownKeys = false
+        /// Keys suggested for misspelt ones: a missing key that was suggested is not reported again.
+        var suggested: Set<String> = []
+        var values: [String: (key: YNode, value: YNode)] = [:]
+        subscript(_ name: String) -> YNode? { values[name]?.value }
+        func keyLocation(_ name: String) -> SourceLocation? { values[name]?.key.location }
+    }
+
+    /// A non-empty text scalar.
+    mutating func text(_ node: YNode, _ what: String) -> String? {
+        guard let s = node.string else {
+            error(node.location, "\(what) must be a text value, not \(node.kindDescription)")
+            return nil
+        }
+        return s
+    }
+
+    /// `yes`/`no`, `true`/`false`, `on`/`off`.
+    mutating func bool(_ node: YNode, _ what: String) -> Bool? {
+        switch node.string?.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default:
+            error(node.location, "\(what) must be true or false, not \(node.kindDescription)")
+            return nil
+        }
+    }
+
+    /// A whole number in a range.
+    mutating func int(_ node: YNode, _ what: String, range: ClosedRange<Int>) -> Int? {
+        guard let s = node.string, let n = Int(s), range.contains(n) else {
+            error(node.location, "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(node.kindDescription)")
+            return nil
+        }
+        return n
+    }
+
+    /// `30s`, `15m`, `4h`, `1h30m`, `2d`.
+    mutating func duration(_ node: YNode, _ what: String, minimum: Duration = .zero) -> Duration? {
+        guard let s = node.string else {
+            error(node.location, "\(what) must be a duration such as 30s, 15m, 4h or 1h30m, not \(node.kindDescription)")
+            return nil
+        }
+        guard let d = DurationParser.parse(s) else {
+            var hint = ""
+            if Int(s) != nil { hint = " (add a unit: \(s)s, \(s)m or \(s)h)" }
+            error(node.location, "'\(s)' is not a duration; write e.g. 30s, 15m, 4h or 1h30m\(hint)")
+            return nil
+        }
+        if d < minimum {
+            error(node.location, "\(what) must be at least \(DurationParser.format(minimum)), not \(s)")
+            return nil
+        }
+        return d
+    }
+
+    /// `21:30` (also `7:00`).
+    mutating func timeOfDay(_ node: YNode, _ what: String) -> TimeOfDay? {
+        guard let s = node.string, let t = TimeOfDay(parsing: s) else {
+            var hint = ""
+            if case .scalar(let raw, _) = node.value, Int(raw) != nil { hint = " (quote times: \"21:30\")" }
+            error(node.location, "\(what) must be a time of day such as \"07:00\" or \"23:30\", not \(node.kindDescription)\(hint)")
+            return nil
+        }
+        return t
+    }
+
+    /// A scalar or a list of scalars, as a list.
+    func list(_ node: YNode) -> [YNode] {
+        if let items = node.sequence { return items }
+        if node.isNull { return [] }
+        return [node]
+    }
+
+    static let dayWords: [String: Weekday] = {
+        var out: [String: Weekday] = [:]
+        for d in Weekday.allCases {
+            out[d.rawValue] = d
+            out[String(d.rawValue.prefix(3))] = d
+        }
+        out["tues"] = .tuesday
+        out["wednes"] = .wednesday
+        out["thur"] = .thursday
+        out["thurs"] = .thursday
+        return out
+    }()
+
+    /// `[mon, tue]`, `weekdays`, `weekends`, `every day`, `mon-fri`, `saturday`.
+    mutating func days(_ node: YNode, _ what: String) -> Set<Weekday>? {
+        var out: Set<Weekday> = []
+        var ok = true
+        let items = list(node)
+        if items.isEmpty {
+            error(node.location, "\(what) lists no days; write e.g. [mon, wed] or weekdays")
+            return nil
+        }
+        for item in items {
+            guard let raw = item.string?.lowercased().trimmingSpaces else {
+                error(item.location, "\(what): a day must be a word such as mon or saturday, not \(item.kindDescription)")
+                ok = false
+                continue
+            }
+            switch raw {
+            case "weekdays": out.formUnion([.monday, .tuesday, .wednesday, .thursday, .friday])
+            case "weekends", "weekend": out.formUnion([.saturday, .sunday])
+            case "every day", "everyday", "daily", "all": out.formUnion(Weekday.allCases)
+            default:
+                let parts = raw.split(separator: "-").map { String($0).trimmingSpaces }
+                let days = parts.compactMap { Self.dayWords[$0] }
+                if parts.count == 1, let d = days.first {
+                    out.insert(d)
+                } else if parts.count == 2, days.count == 2 {
+                    var i = days[0].isoNumber
+                    while true {
+                        out.insert(Weekday.allCases[i - 1])
+                        if i == days[1].isoNumber { break }
+                        i = i % 7 + 1
+                    }
+                } else {
+                    let words = Weekday.allCases.map(\.rawValue) + ["weekdays", "weekends", "every day"]
+                    error(item.location, "'\(item.string ?? "")' is not a day\(Suggest.hint(raw, words)); write mon … sun, monday … sunday, weekdays, weekends, every day or a range like mon-fri")
+                    ok = false
+                }
+            }
+        }
+        return ok ? out : nil
+    }
+
+    /// A template; its problems are reported where they are in the file.
+    mutating func template(_ node: YNode, _ what: String) -> TextTemplate? {
+        guard let s = node.string else {
+            if node.isNull {
+                error(node.location, "\(what) is empty")
+            } else {
+                error(node.location, "\(what) must be a text value, not \(node.kindDescription)")
+            }
+            return nil
+        }
+        return template(s, at: node.location)
+    }
+
+    mutating func template(_ s: String, at location: SourceLocation) -> TextTemplate? {
+        var problems: [TextTemplate.Problem] = []
+        let t = TextTemplate(source: s, location: location, problems: &problems)
+        for p in problems {
+            error(place(offset: p.offset, tag: p.tag, in: t), p.message)
+        }
+        return problems.isEmpty ? t : nil
+    }
+
+    /// The file position of a tag inside a template value (the value's start when it cannot be found).
+    func place(offset: Int?, tag: String?, in template: TextTemplate) -> SourceLocation {
+        guard let tag, template.location.line >= 1, template.location.line <= lines.count else { return template.location }
+        // Find which occurrence of the tag this is, then find that occurrence in the file from the value on.
+        let before = offset.map { String(template.source.prefix($0)) } ?? ""
+        let occurrence = before.components(separatedBy: tag).count - 1
+        var seen = 0
+        for lineIndex in (template.location.line - 1)..<min(lines.count, template.location.line + 200) {
+            let line = Array(lines[lineIndex])
+            var col = lineIndex == template.location.line - 1 ? template.location.column - 1 : 0
+            let needle = Array(tag)
+            while col + needle.count <= line.count {
+                if Array(line[col..<(col + needle.count)]) == needle {
+                    if seen == occurrence { return .init(file: file, line: lineIndex + 1, column: col + 1) }
+                    seen += 1
+                }
+                col += 1
+            }
+        }
+        return template.location
+    }
+}
+
+/// Durations as users write them: `30s`, `15m`, `4h`, `1h30m`, `500ms`, `2d`.
+public enum DurationParser {
+    /// Parses a duration; nil when the text is not one.
+    public static func parse(_ text: String) -> Duration? {
+        let s = text.trimmingSpaces
+        guard !s.isEmpty else { return nil }
+        var total: Duration = .zero
+        var number = ""
+        var unit = ""
+        var parts: [(Int64, String)] = []
+        for c in s + "#" {
+            if c.isASCII, c.isNumber {
+                if !unit.isEmpty {
+                    guard let n = Int64(number) else { return nil }
+                    parts.append((n, unit))
+                    number = ""
+                    unit = ""
+                }
+                number.append(c)
+            } else if c == "#" {
+                guard !number.isEmpty, !unit.isEmpty, let n = Int64(number) else { return nil }
+                parts.append((n, unit))
+            } else if c.isLetter {
+                guard !number.isEmpty else { return nil }
+                unit.append(c)
+            } else {
+                return nil
+            }
+        }
+        var seen: Set<String> = []
+        for (n, unit) in parts {
+            guard n <= 1_000_000_000, seen.insert(unit).inserted else { return nil }
+            switch unit {
+            case "ms": total += .milliseconds(n)
+            case "s": total += .seconds(n)
+            case "m": total += .seconds(n * 60)
+            case "h": total += .seconds(n * 3600)
+            case "d": total += .seconds(n * 86_400)
+            default: return nil
+            }
+        }
+        return total
+    }
+
+    /// Formats a duration the same way (`1h30m`, `15s`, `250ms`).
+    public static func format(_ duration: Duration) -> String {
+        let (seconds, atto) = duration.components
+        var rest = seconds
+        var out = ""
+        for (size, unit) in [(Int64(86_400), "d"), (3600, "h"), (60, "m"), (1, "s")] where rest >= size {
+            out += "\(rest / size)\(unit)"
+            rest %= size
+        }
+        let ms = atto / 1_000_000_000_000_000
+        if ms > 0 { out += "\(ms)ms" }
+        return out.isEmpty ? "0s" : out
+    }
+}
