@@ -1,7 +1,7 @@
 # pkfrontd — build and test entry points. `make test` is the one test command (CI runs it).
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBIAN_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config python3 systemd systemd-container util-linux curl
+DEBIAN_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config python3 systemd systemd-container util-linux curl tzdata
 
 .PHONY: all deps build test bench clean
 

@@ -228,6 +228,10 @@ struct RuleParser {
             var times: [TimeOfDay] = []
             for item in reader.list(at) {
                 guard let t = reader.timeOfDay(item, "`at:`") else { return nil }
+                if t.hour == 24 {
+                    reader.error(item.location, "`at:` \"24:00\" never comes; write \"00:00\" (midnight, at the start of a day)")
+                    return nil
+                }
                 times.append(t)
             }
             if times.isEmpty {

@@ -47,8 +47,7 @@ public struct RuleLoader: Sendable {
         var sources: [(file: String, text: String, root: YNode)] = []
         for file in files {
             var fileDiagnostics: [Diagnostic] = []
-            if let root = YAMLReader.read(path: file, label: file, diagnostics: &fileDiagnostics) {
-                let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+            if let (root, text) = YAMLReader.read(path: file, label: file, diagnostics: &fileDiagnostics) {
                 sources.append((file, text, root))
             }
             diagnostics += fileDiagnostics

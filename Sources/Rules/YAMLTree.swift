@@ -54,8 +54,8 @@ enum YAMLReader {
     /// More values than this (after expanding aliases) is refused.
     static let maxNodes = 200_000
 
-    /// Reads a file from disk, refusing large and non-text files before parsing.
-    static func read(path: String, label: String, diagnostics: inout [Diagnostic]) -> YNode? {
+    /// Reads a file from disk, refusing large and non-text files before parsing; returns the tree and the text.
+    static func read(path: String, label: String, diagnostics: inout [Diagnostic]) -> (root: YNode, text: String)? {
         let start = SourceLocation(file: label, line: 1, column: 1)
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         if let size = (attributes?[.size] as? NSNumber)?.intValue, size > maxBytes {
@@ -66,7 +66,8 @@ enum YAMLReader {
             diagnostics.append(.init(.error, start, "cannot read the file (does it exist, and may this user read it?)"))
             return nil
         }
-        return parse(data: data, label: label, diagnostics: &diagnostics)
+        guard let root = parse(data: data, label: label, diagnostics: &diagnostics) else { return nil }
+        return (root, String(decoding: data, as: UTF8.self))
     }
 
     /// Parses bytes (at most `maxBytes`).

@@ -15,8 +15,10 @@ struct PKFrontd: AsyncParsableCommand {
             the systemd journal.
 
             Available now: run (tracks the front and writes every event to the journal, as a \
-            systemd service) and fake-api (a fake PluralKit API for testing). The rule file \
-            (check, simulate) and front, history and demo arrive in later releases.
+            systemd service; loads and checks --rules), check (checks rule files and reports \
+            every problem as file:line:column; the language is described in rules/README.md) and \
+            fake-api (a fake PluralKit API for testing). Acting on rules (simulate) and front, \
+            history and demo arrive in later releases.
             """,
         version: "pkfrontd \(version) (PluralKit.swift \(PluralKitClient.version))",
         subcommands: [RunCommand.self, CheckCommand.self, FakeAPICommand.self]

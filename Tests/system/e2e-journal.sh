@@ -4,23 +4,10 @@
 # that `journalctl PK_EVENT=switch` and `journalctl PK_MEMBER_ID=<id>` find.
 set -euo pipefail
 bin=$(realpath "$1")
-tmp=$(mktemp -d)
-fake=""; daemon=""
-cleanup() {
-    [ -n "$daemon" ] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-    [ -n "$fake" ] && kill -TERM "$fake" 2>/dev/null && wait "$fake" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/fake-lib.sh"
 fail() { echo "not ok - $*"; journalctl --no-pager -o short-monotonic SYSLOG_IDENTIFIER=pkfrontd | tail -20; exit 1; }
 
-"$bin" fake-api --demo > "$tmp/fake.json" 2>"$tmp/fake.log" &
-fake=$!
-for _ in $(seq 100); do [ -s "$tmp/fake.json" ] && break; sleep 0.1; done
-base=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["base_url"])' "$tmp/fake.json")
-python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$tmp/fake.json" > "$tmp/token"
-chmod 600 "$tmp/token"
-root=${base%/v2}
+start_fake "$bin"
 : > "$tmp/config.yaml"
 run=$(cat /proc/sys/kernel/random/uuid)
 

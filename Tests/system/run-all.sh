@@ -1,7 +1,7 @@
 #!/bin/bash
 # run-all.sh: every test of the project, as `make test` runs it (after the build).
 #   1. the Swift test suites, inside a journald sandbox so the journal tests use a real journald;
-#   2. sd_notify protocol and order (a stand-in service manager);
+#   2. sd_notify protocol and order (a stand-in service manager), and `pkfrontd check` on the rules;
 #   3. the unit file (systemd-analyze verify + security) and its internet reachability;
 #   4. the journal catalog;
 #   5. systemd as PID 1 in a throw-away nspawn container.
@@ -31,6 +31,7 @@ else
     step "Swift tests (no journal: journal tests skipped)" swift test --skip-build
 fi
 step "sd_notify protocol" $S/notify-test.sh "$BIN"
+step "pkfrontd check: examples against fake-api --demo, offline, cached, broken" $S/rules-check.sh "$BIN"
 if is_root && command -v unshare >/dev/null && [ -x /lib/systemd/systemd-journald ]; then
     step "end to end: run against fake-api, events in the journal" $S/journald-sandbox.sh $S/e2e-journal.sh "$BIN"
 else

@@ -95,24 +95,46 @@ enum NameDirectory {
         } catch {
             notes.append("\(error)")
         }
-        do {
-            let cached = try StateStore.readCachedNames(directory: settings.stateDirectory)
-            if cached.count == 1, let names = cached.first {
-                let when = names.refreshed.map { " from \($0)" } ?? ""
-                return (Directory(
-                    members: names.members.map { .init(id: $0.id, uuid: $0.uuid, name: $0.name, displayName: $0.displayName) },
-                    groups: names.groups.map { .init(id: $0.id, uuid: $0.uuid, name: $0.name, displayName: $0.displayName) },
-                    source: "the member list cached in \(settings.stateDirectory)\(when)"), "")
-            }
-            if cached.count > 1 {
-                notes.append("the state directory \(settings.stateDirectory) caches several systems (\(cached.map(\.system).joined(separator: ", "))), so it cannot tell whose names these are")
-            }
-        } catch {
-            notes.append("\(error)")
+        switch cached(stateDirectory: settings.stateDirectory) {
+        case .success(let directory?): return (directory, "")
+        case .success(nil): break
+        case .failure(let note): notes.append(note.description)
         }
         if notes.isEmpty {
             return (nil, "no token was given (--token-file, PK_TOKEN) and \(settings.stateDirectory) has no cached member list")
         }
         return (nil, notes.joined(separator: "; "))
+    }
+
+    /// The member and group lists the daemon cached in a state directory (nil when there are none).
+    static func cached(stateDirectory: String) -> Result<Directory?, SettingsError> {
+        do {
+            let cached = try StateStore.readCachedNames(directory: stateDirectory)
+            if cached.count == 1, let names = cached.first {
+                let when = names.refreshed.map { " from \($0)" } ?? ""
+                return .success(Directory(
+                    members: names.members.map { .init(id: $0.id, uuid: $0.uuid, name: $0.name, displayName: $0.displayName) },
+                    groups: names.groups.map { .init(id: $0.id, uuid: $0.uuid, name: $0.name, displayName: $0.displayName) },
+                    source: "the member list cached in \(stateDirectory)\(when)"))
+            }
+            if cached.count > 1 {
+                return .failure(SettingsError("the state directory \(stateDirectory) caches several systems (\(cached.map(\.system).joined(separator: ", "))), so it cannot tell whose names these are"))
+            }
+            return .success(nil)
+        } catch {
+            return .failure(SettingsError("\(error)"))
+        }
+    }
+
+    /// Loads the daemon's rules (`--rules`), checking names against the cached lists.
+    static func loadRules(path: String, stateDirectory: String) -> RuleLoader.Result {
+        switch cached(stateDirectory: stateDirectory) {
+        case .success(let directory?):
+            return RuleLoader(directory: directory).load(path: path)
+        case .success(nil):
+            return RuleLoader(directory: nil, missingDirectoryReason: "the member list is not cached yet (it is after the first poll)").load(path: path)
+        case .failure(let note):
+            return RuleLoader(directory: nil, missingDirectoryReason: note.description).load(path: path)
+        }
     }
 }

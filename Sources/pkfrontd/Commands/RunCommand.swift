@@ -3,6 +3,7 @@ import Foundation
 import FrontTracking
 import Logging
 import PluralKit
+import Rules
 import ServiceLifecycle
 import Systemd
 import UnixSignals
@@ -26,6 +27,11 @@ struct RunCommand: AsyncParsableCommand {
             the state directory (state.sqlite) and writes each to the journal with PK_* fields: \
             journalctl -u pkfrontd PK_EVENT=switch, or PK_MEMBER_ID=<id>.
 
+            With --rules (or PKFRONTD_RULES, or the config's rules), the rule file or directory is \
+            loaded and checked at start (errors stop the start) and again on reload (an invalid \
+            file is refused and the running rules stay); see rules/README.md. This version checks \
+            rules but does not act on them yet.
+
             Under systemd it reports READY=1 after the first poll, STATUS= with the fronters and \
             the last poll's outcome, feeds the watchdog on every completed poll, reloads on SIGHUP \
             (systemctl reload) and stops on SIGTERM. Without a journal it logs to stderr.
@@ -33,7 +39,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var shared: SharedOptions
 
-    @Option(help: ArgumentHelp("Rule file or directory (env PKFRONTD_RULES).", valueName: "PATH"))
+    @Option(help: ArgumentHelp("Rule file or directory (env PKFRONTD_RULES; default /etc/pkfrontd/rules.yaml if it exists).", valueName: "PATH"))
     var rules: String?
 
     @Option(name: .customLong("poll-interval"), help: ArgumentHelp("How often to poll, e.g. 15s, 1m (default 15s).", valueName: "DURATION"))
@@ -90,6 +96,21 @@ struct RunCommand: AsyncParsableCommand {
             notifier.errno(5, status: "cannot start: \(error)")
             throw ExitCode(78)
         }
+        var loadedRules: RuleSet?
+        if let path = settings.rules {
+            let result = NameDirectory.loadRules(path: path, stateDirectory: settings.stateDirectory)
+            for d in result.diagnostics {
+                logger.log(level: d.severity == .error ? .error : .warning, "\(d)", metadata: ["PK_RULES": "\(path)"])
+            }
+            guard let loaded = result.ruleSet else {
+                let errors = result.diagnostics.filter { $0.severity == .error }.count
+                let message = "cannot start: the rules in \(path) have \(errors) error\(errors == 1 ? "" : "s") (listed above; `pkfrontd check \(path)` shows them too)"
+                logger.critical("\(message)", metadata: ["PK_EVENT": "startup_failed", "MESSAGE_ID": "\(MessageID.id("startup_failed"))"])
+                notifier.errno(22, status: message)
+                throw ExitCode(78)
+            }
+            loadedRules = loaded
+        }
         let client = PluralKitClient(
             token: Token(credential.reveal()),
             configuration: .init(baseURL: settings.apiURL, userAgent: "pkfrontd/\(PKFrontd.version) (+https://pluralkit.me)"),
@@ -100,7 +121,7 @@ struct RunCommand: AsyncParsableCommand {
             DaemonService(
                 settings: settings, tokenOrigin: credential.origin.description, notifier: notifier,
                 heartbeat: heartbeat, logger: logger, tracker: tracker,
-                journal: EventJournal(store: store, logger: logger), reload: resolve)
+                journal: EventJournal(store: store, logger: logger), reload: resolve, rules: .init(loadedRules))
         ]
         if let interval = Notifier.watchdogInterval() {
             services.append(WatchdogService(notifier: notifier, interval: interval, heartbeat: heartbeat))

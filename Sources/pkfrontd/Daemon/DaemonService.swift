@@ -20,6 +20,15 @@ struct DaemonService: Service {
     let journal: EventJournal
     /// Re-reads the configuration for a reload; throws when it is invalid.
     let reload: @Sendable () throws -> DaemonSettings
+    /// The loaded rules (swapped on a reload only when the new ones are valid).
+    let rules: LoadedRules
+
+    /// The rules in force.
+    final class LoadedRules: Sendable {
+        let current: Mutex<RuleSet?>
+        init(_ rules: RuleSet?) { current = Mutex(rules) }
+        var count: Int { current.withLock { $0?.rules.count ?? 0 } }
+    }
 
     func run() async throws {
         logger.info(
@@ -28,6 +37,7 @@ struct DaemonService: Service {
                 "PK_VERSION": "\(PKFrontd.version)", "PK_API_URL": "\(settings.apiURL)",
                 "PK_TOKEN_SOURCE": "\(tokenOrigin)", "PK_STATE_DIR": "\(settings.stateDirectory)",
                 "PK_POLL_INTERVAL": "\(DurationParser.format(settings.pollInterval))",
+                "PK_RULES": "\(settings.rules ?? "none")", "PK_RULES_LOADED": "\(rules.count)",
             ]) { $1 })
         // Events left unjournaled by a previous run go out first.
         _ = try? journal.drain()
@@ -59,11 +69,13 @@ struct DaemonService: Service {
                     notifier.reloading(status: "reloading")
                     do {
                         let fresh = try reload()
+                        let newRules = try Self.reloadRules(fresh, logger: logger)
+                        rules.current.withLock { $0 = newRules }
                         let count = shared.reloads.withLock { $0 += 1; return $0 }
                         logger.notice(
-                            "configuration reloaded (\(count) reload\(count == 1 ? "" : "s"))",
+                            "configuration reloaded (\(count) reload\(count == 1 ? "" : "s"); \(rules.count) rule\(rules.count == 1 ? "" : "s") loaded)",
                             metadata: event("rules_reloaded").merging([
-                                "PK_RELOADS": "\(count)", "PK_RULES": "\(fresh.rules ?? "none")",
+                                "PK_RELOADS": "\(count)", "PK_RULES": "\(fresh.rules ?? "none")", "PK_RULES_LOADED": "\(rules.count)",
                             ]) { $1 })
                     } catch {
                         logger.error("reload failed, keeping the running configuration: \(error)", metadata: event("reload_failed"))
@@ -77,6 +89,20 @@ struct DaemonService: Service {
                 logger.notice("pkfrontd stopping", metadata: event("daemon_stopping"))
             }
         }
+    }
+
+    /// Loads the rules named by freshly read settings; throws (keeping the old ones) when they have errors.
+    static func reloadRules(_ settings: DaemonSettings, logger: Logger) throws -> RuleSet? {
+        guard let path = settings.rules else { return nil }
+        let result = NameDirectory.loadRules(path: path, stateDirectory: settings.stateDirectory)
+        for d in result.diagnostics {
+            logger.log(level: d.severity == .error ? .error : .warning, "\(d)", metadata: ["PK_RULES": "\(path)"])
+        }
+        guard let loaded = result.ruleSet else {
+            let errors = result.diagnostics.filter { $0.severity == .error }.count
+            throw SettingsError("the rules in \(path) have \(errors) error\(errors == 1 ? "" : "s") (listed above)")
+        }
+        return loaded
     }
 
     /// State the poll loop and the reload handler share.

@@ -17,6 +17,8 @@ struct DaemonSettings: Sendable, Equatable {
     var configFile: String?
 
     static let defaultConfigFile = "/etc/pkfrontd/pkfrontd.yaml"
+    /// The rule file used when none is named, if it exists.
+    static let defaultRulesFile = "/etc/pkfrontd/rules.yaml"
     static let defaultPollInterval: Duration = .seconds(15)
 }
 
@@ -121,11 +123,16 @@ extension DaemonSettings {
             tokenFile: flags.tokenFile,
             configTokenFile: config.tokenFile,
             stateDirectory: try stateDirectory(flag: flags.stateDir, config: config.stateDir, environment: environment),
-            rules: rules ?? environment["PKFRONTD_RULES"] ?? config.rules,
+            rules: rules ?? environment["PKFRONTD_RULES"] ?? config.rules ?? defaultRules(),
             pollInterval: interval,
             systems: systems.isEmpty ? (config.system ?? []) : systems,
             dryRun: dryRun || (config.dryRun ?? false),
             configFile: loaded == nil ? nil : configPath)
+    }
+
+    /// `/etc/pkfrontd/rules.yaml` when it exists (a missing default rule file is no error).
+    static func defaultRules() -> String? {
+        FileManager.default.fileExists(atPath: DaemonSettings.defaultRulesFile) ? DaemonSettings.defaultRulesFile : nil
     }
 
     /// `--state-dir` > `PKFRONTD_STATE_DIR` > `$STATE_DIRECTORY` (systemd) > config `state_dir` >

@@ -1,0 +1,63 @@
+#!/bin/bash
+# rules-check.sh BINARY — `pkfrontd check` as a user runs it, against `pkfrontd fake-api --demo`:
+#   - the example rules pass with no warnings when names are checked live (a token is given);
+#   - without a token or a cache they pass with warnings only;
+#   - after the daemon has polled once, the cached member list resolves every name offline;
+#   - a broken file gives file:line:column errors and exit status 1;
+#   - `run` refuses to start (exit 78) with a broken rule file.
+set -euo pipefail
+bin=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/../.."
+. "$here/fake-lib.sh"
+fail() { echo "not ok - $*"; exit 1; }
+unset PK_TOKEN CREDENTIALS_DIRECTORY PKFRONTD_STATE_DIR PKFRONTD_API_URL PKFRONTD_RULES STATE_DIRECTORY
+: > "$tmp/config.yaml"
+
+start_fake "$bin"
+examples=(rules/examples/*.yaml)
+
+# 1. Live names: no warnings at all.
+"$bin" check --config "$tmp/config.yaml" --api-url "$base" --token-file "$tmp/token" --state-dir "$tmp/none" "${examples[@]}" > "$tmp/live.out" \
+    || { cat "$tmp/live.out"; fail "check with a token exits 0"; }
+grep -q "warning:\|error:" "$tmp/live.out" && { cat "$tmp/live.out"; fail "no warnings with live names"; }
+[ "$(grep -c ': valid, ' "$tmp/live.out")" = "${#examples[@]}" ] || fail "every example valid"
+echo "ok - ${#examples[@]} examples, live names: valid, no warnings"
+
+# 2. Offline, nothing cached: warnings only.
+"$bin" check --config "$tmp/config.yaml" --state-dir "$tmp/none" "${examples[@]}" > "$tmp/offline.out" \
+    || { cat "$tmp/offline.out"; fail "check without a token exits 0"; }
+grep -q "error:" "$tmp/offline.out" && fail "no errors offline"
+grep -q "warning: member 'Alex' was not checked" "$tmp/offline.out" || fail "names are warnings offline"
+echo "ok - offline: $(grep -c 'warning:' "$tmp/offline.out") warnings, no errors"
+
+# 3. The daemon caches the member list on its first poll; check then resolves names offline.
+"$bin" run --config "$tmp/config.yaml" --api-url "$base" --token-file "$tmp/token" --state-dir "$tmp/state" \
+    --rules rules/examples --poll-interval 1s 2> "$tmp/run.log" &
+daemon=$!
+for _ in $(seq 100); do
+    "$bin" check --config "$tmp/config.yaml" --state-dir "$tmp/state" --quiet "${examples[@]}" > "$tmp/cached.out" 2>&1 && [ ! -s "$tmp/cached.out" ] && break
+    sleep 0.2
+done
+[ -s "$tmp/cached.out" ] && { cat "$tmp/cached.out"; fail "cached names resolve every example"; }
+kill -TERM "$daemon"; wait "$daemon" || true; daemon=""
+echo "ok - after one poll the cached member list resolves every name offline"
+
+# 4. A broken file: every problem with its place, exit 1.
+printf 'rules:\n  - name: broken\n    when: swtich\n    do:\n      - autoproxy: { server: Art Clob, mode: front }\n' > "$tmp/broken.yaml"
+set +e
+"$bin" check --config "$tmp/config.yaml" --api-url "$base" --token-file "$tmp/token" --state-dir "$tmp/none" "$tmp/broken.yaml" > "$tmp/broken.out"
+rc=$?
+set -e
+[ $rc = 1 ] || fail "broken file exits 1 (got $rc)"
+grep -q "^$tmp/broken.yaml:3:11: error: unknown trigger 'swtich' (did you mean 'switch'?)" "$tmp/broken.out" || { cat "$tmp/broken.out"; fail "trigger error at 3:11"; }
+grep -q "^$tmp/broken.yaml:5:30: error: unknown server 'Art Clob'" "$tmp/broken.out" || { cat "$tmp/broken.out"; fail "server error at 5:30"; }
+echo "ok - broken file: file:line:column errors, exit 1"
+
+# 5. run refuses a broken rule file (EX_CONFIG, so systemd does not restart-loop).
+set +e
+"$bin" run --config "$tmp/config.yaml" --api-url "$base" --token-file "$tmp/token" --state-dir "$tmp/state" --rules "$tmp/broken.yaml" 2> "$tmp/refused.log"
+rc=$?
+set -e
+[ $rc = 78 ] || { cat "$tmp/refused.log"; fail "run with broken rules exits 78 (got $rc)"; }
+echo "ok - run refuses broken rules with exit 78"
