@@ -137,7 +137,7 @@ extension RuleParser {
                 refs.append(ServerRef(text: s, guildID: alias.guildID, location: item.location))
             } else if let alias = servers.values.first(where: { $0.name.lowercased() == s.lowercased() }) {
                 refs.append(ServerRef(text: s, guildID: alias.guildID, location: item.location))
-            } else if Snowflake.isValid(s) {
+            } else if DiscordID.isValid(s) {
                 refs.append(ServerRef(text: s, guildID: s, location: item.location))
             } else {
                 let known = servers.keys.sorted()
@@ -430,7 +430,7 @@ extension RuleParser {
             if node.isNull { return .null }
             if plain {
                 if ["true", "false"].contains(s) { return .bool(s == "true") }
-                if Double(s) != nil, s.first != "+", !s.lowercased().contains("n") { return .number(s) }
+                if Self.isJSONNumber(s) { return .number(s) }
             }
             return reader.template(node, "a body value").map { .string($0) }
         case .sequence(let items):
@@ -455,8 +455,32 @@ extension RuleParser {
     }
 }
 
-/// Discord ids.
-enum Snowflake {
+extension RuleParser {
+    /// Whether a plain scalar is a number exactly as JSON writes one (`-1`, `2.5`, `1e3`; not `.5`, `0x1F`, `inf`).
+    static func isJSONNumber(_ s: String) -> Bool {
+        var chars = Substring(s)
+        if chars.first == "-" { chars = chars.dropFirst() }
+        let intPart = chars.prefix { $0.isASCII && $0.isNumber }
+        guard !intPart.isEmpty, intPart == "0" || intPart.first != "0" else { return false }
+        chars = chars.dropFirst(intPart.count)
+        if chars.first == "." {
+            let frac = chars.dropFirst().prefix { $0.isASCII && $0.isNumber }
+            guard !frac.isEmpty else { return false }
+            chars = chars.dropFirst(1 + frac.count)
+        }
+        if chars.first == "e" || chars.first == "E" {
+            chars = chars.dropFirst()
+            if chars.first == "+" || chars.first == "-" { chars = chars.dropFirst() }
+            let exp = chars.prefix { $0.isASCII && $0.isNumber }
+            guard !exp.isEmpty else { return false }
+            chars = chars.dropFirst(exp.count)
+        }
+        return chars.isEmpty
+    }
+}
+
+/// Discord ids (guild ids in aliases and `server:`).
+enum DiscordID {
     /// 15 to 20 digits.
     static func isValid(_ s: String) -> Bool { (15...20).contains(s.count) && s.allSatisfy { $0.isASCII && $0.isNumber } }
 }

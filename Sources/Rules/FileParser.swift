@@ -82,7 +82,15 @@ struct RuleParser {
         var ok = true
         var name = ""
         if let n = f["name"] {
-            if let s = reader.text(n, "the rule's name"), !s.trimmingSpaces.isEmpty { name = s.trimmingSpaces } else { ok = false }
+            if let s = reader.text(n, "the rule's name") {
+                name = s.trimmingSpaces
+                if name.isEmpty {
+                    reader.error(n.location, "the rule's name is blank; give it a name (it is shown in the journal as PK_RULE)")
+                    ok = false
+                }
+            } else {
+                ok = false
+            }
         } else {
             if !f.suggested.contains("name") {
                 reader.error(node.location, "this rule has no name: add `name: …` (it is shown in the journal as PK_RULE)")

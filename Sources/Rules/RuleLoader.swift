@@ -97,7 +97,7 @@ public struct RuleLoader: Sendable {
                     mergeReader.error(key.location, "'all' is reserved (`server: all` means every aliased server); choose another alias")
                     continue
                 }
-                guard let id = value.string, Snowflake.isValid(id) else {
+                guard let id = value.string, DiscordID.isValid(id) else {
                     mergeReader.error(value.location, "the alias '\(name)' must be a Discord server id (15–20 digits, e.g. \"100000000000000001\"), not \(value.kindDescription); copy it with Developer Mode → right-click the server → Copy Server ID")
                     continue
                 }
@@ -143,7 +143,11 @@ public struct RuleLoader: Sendable {
             texts: Dictionary(sources.map { ($0.file, $0.text) }, uniquingKeysWith: { a, _ in a }))
         checker.check(parsed)
         diagnostics += checker.diagnostics
-        let rules = parsed.map(\.rule)
+        // Only complete rules load; an incomplete one has always been reported, but never load it silently.
+        if !diagnostics.hasErrors, let incomplete = parsed.first(where: { !$0.complete }) {
+            diagnostics.append(.init(.error, incomplete.rule.location, "this rule could not be read completely"))
+        }
+        let rules = parsed.filter(\.complete).map(\.rule)
 
         let ruleSet = RuleSet(
             settings: settings ?? RuleSettings(), servers: servers, rules: rules, files: sources.map(\.file),

@@ -1,5 +1,3 @@
-import PluralKit
-
 /// Everything loaded from a rule file or a directory of rule files.
 public struct RuleSet: Sendable {
     /// Settings merged from every file.

@@ -14,6 +14,18 @@ struct ErrorTests {
 
     static let cases: [Case] = [
         Case(
+            name: "blank rule name",
+            yaml: "rules:\n  - name: \"  \"\n    when: switch\n    do: [ { log: hi } ]\n",
+            expected: [
+                "2:11: error: the rule's name is blank; give it a name (it is shown in the journal as PK_RULE)",
+            ]),
+        Case(
+            name: "midnight written as 24:00 in a schedule",
+            yaml: "rules:\n  - name: a\n    when: { at: \"24:00\" }\n    do: [ { log: hi } ]\n",
+            expected: [
+                "3:17: error: `at:` \"24:00\" never comes; write \"00:00\" (midnight, at the start of a day)",
+            ]),
+        Case(
             name: "unknown top-level key",
             yaml: "rule:\n  - name: x\n",
             expected: [

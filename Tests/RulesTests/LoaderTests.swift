@@ -157,6 +157,12 @@ struct LoaderTests {
         #expect(days == [.monday, .tuesday, .wednesday])
     }
 
+    @Test("webhook bodies: plain numbers as JSON writes them stay numbers, anything else is text")
+    func jsonNumbers() {
+        for number in ["0", "-1", "2.5", "1e3", "-0.5E-2", "100000000000000001"] { #expect(RuleParser.isJSONNumber(number), "\(number)") }
+        for text in ["", "-", ".5", "5.", "01", "0x1F", "inf", "nan", "+1", "1e", "1_000", "1.2.3"] { #expect(!RuleParser.isJSONNumber(text), "\(text)") }
+    }
+
     @Test("every action form parses")
     func actions() throws {
         let yaml = """
