@@ -4,7 +4,7 @@ public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConver
     public var file: String
     /// 1-based line.
     public var line: Int
-    /// 1-based column, in characters.
+    /// 1-based column, in Unicode scalars (as the YAML parser counts).
     public var column: Int
 
     /// Creates a location.

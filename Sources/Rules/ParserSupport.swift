@@ -203,9 +203,10 @@ struct NodeReader {
         let occurrence = before.components(separatedBy: tag).count - 1
         var seen = 0
         for lineIndex in (template.location.line - 1)..<min(lines.count, template.location.line + 200) {
-            let line = Array(lines[lineIndex])
+            // Columns count Unicode scalars, as the YAML parser's positions do.
+            let line = Array(lines[lineIndex].unicodeScalars)
             var col = lineIndex == template.location.line - 1 ? template.location.column - 1 : 0
-            let needle = Array(tag)
+            let needle = Array(tag.unicodeScalars)
             while col + needle.count <= line.count {
                 if Array(line[col..<(col + needle.count)]) == needle {
                     if seen == occurrence { return .init(file: file, line: lineIndex + 1, column: col + 1) }

@@ -28,10 +28,14 @@ public struct RuleLoader: Sendable {
             throw RuleLoadError("\(path): no such file or directory")
         }
         guard isDirectory.boolValue else { return [path] }
-        let names = try FileManager.default.contentsOfDirectory(atPath: path)
-            .filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix(".") }
-            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         let base = path.hasSuffix("/") ? path : path + "/"
+        let names = try FileManager.default.contentsOfDirectory(atPath: path)
+            .filter { name in
+                var isDir: ObjCBool = false
+                return (name.hasSuffix(".yaml") || name.hasSuffix(".yml")) && !name.hasPrefix(".")
+                    && FileManager.default.fileExists(atPath: base + name, isDirectory: &isDir) && !isDir.boolValue
+            }
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         return names.map { base + $0 }
     }
 

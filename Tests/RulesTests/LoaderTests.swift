@@ -12,6 +12,7 @@ struct LoaderTests {
         _ = try dir.write("10-a.yaml", "aliases: { Art Club: \"100000000000000001\", Work: \"100000000000000002\" }\nsettings: { settle: 3s }\nrules:\n  - name: first\n    when: switch\n    do: [ { log: hi } ]\n")
         _ = try dir.write("notes.txt", "not a rule file")
         _ = try dir.write(".hidden.yaml", "garbage: [")
+        try FileManager.default.createDirectory(atPath: dir.path + "/old.yaml", withIntermediateDirectories: false)
         let result = RuleLoader(directory: demoDirectory).load(path: dir.path)
         #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.description))")
         let set = try #require(result.ruleSet)

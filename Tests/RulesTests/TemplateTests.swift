@@ -68,6 +68,13 @@ struct TemplateTests {
         #expect(problems(yaml).first?.hasPrefix("7:18: error: unknown template variable 'nope'") == true)
     }
 
+    @Test("columns count Unicode scalars, as the YAML parser does (also after emoji)")
+    func unicodeColumns() {
+        let yaml = "rules:\n  - name: a\n    when: switch\n    do: [ { log: \"🏳️‍🌈 ééé {{ nope }}\" } ]\n    if: { fronters: { include: [Ålex, Zed] } }\n"
+        let found = problems(yaml).map { String($0.prefix { $0 != " " }) }
+        #expect(found == ["4:28:", "5:33:", "5:39:"], "\(problems(yaml))")
+    }
+
     @Test("a member given as a template is checked as one")
     func memberTemplate() {
         #expect(problems("aliases: { Work: \"100000000000000002\" }\nrules:\n  - name: a\n    when: switch\n    do:\n      - autoproxy: { server: Work, member: \"{{ first.id }}\" }\n").isEmpty)
