@@ -274,9 +274,13 @@ public final class StateStore: Sendable {
 public struct CachedNames: Sendable {
     /// A cached member or group.
     public struct Entry: Sendable, Hashable {
+        /// Short id.
         public var id: String
+        /// UUID.
         public var uuid: String?
+        /// Name.
         public var name: String
+        /// Display name (members only).
         public var displayName: String?
     }
 

@@ -69,7 +69,12 @@ public struct Action: Sendable {
 
 /// The autoproxy mode to set.
 public enum AutoproxyChoice: Sendable, Hashable {
-    case off, front, latch
+    /// Autoproxy off.
+    case off
+    /// Proxy as the first fronter.
+    case front
+    /// Proxy as whoever proxied last.
+    case latch
     /// Member mode, with the member to proxy as.
     case member(MemberName)
 
@@ -106,6 +111,7 @@ public enum FieldValue: Sendable {
 
 /// Journal priorities (syslog levels).
 public enum LogPriority: String, Sendable, Hashable, CaseIterable {
+    /// The syslog levels, most severe first.
     case emerg, alert, crit, err, warning, notice, info, debug
 
     /// The syslog number (0 = emerg … 7 = debug).
@@ -147,12 +153,17 @@ public struct WebhookAction: Sendable {
 
 /// A JSON value whose strings are templates.
 public indirect enum JSONTemplate: Sendable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
     /// A number as written.
     case number(String)
+    /// A string, rendered from a template.
     case string(TextTemplate)
+    /// An array.
     case array([JSONTemplate])
+    /// An object, keys in the order written.
     case object([(key: String, value: JSONTemplate)])
 
     /// Every template inside.

@@ -17,6 +17,7 @@ public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConver
     /// `file:line:column`.
     public var description: String { "\(file):\(line):\(column)" }
 
+    /// By file, then line, then column.
     public static func < (a: SourceLocation, b: SourceLocation) -> Bool {
         (a.file, a.line, a.column) < (b.file, b.line, b.column)
     }
@@ -26,7 +27,10 @@ public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConver
 public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     /// How bad a problem is: an error stops the rules from loading, a warning does not.
     public enum Severity: String, Sendable, Hashable {
-        case error, warning
+        /// The rules cannot load.
+        case error
+        /// Probably not what was meant, but the rules load.
+        case warning
     }
 
     /// Error or warning.

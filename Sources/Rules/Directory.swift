@@ -36,8 +36,11 @@ public struct Directory: Sendable {
 
     /// How a name resolved.
     public enum Resolution: Sendable, Equatable {
+        /// Exactly one entry matches.
         case found(Entry)
+        /// Several entries share the name.
         case ambiguous([Entry])
+        /// Nothing matches; the closest name, if one is close.
         case notFound(suggestion: String?)
     }
 

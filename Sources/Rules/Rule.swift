@@ -51,7 +51,10 @@ public struct Rule: Sendable {
 
     /// Opt-ins a file declares with `allow:`.
     public enum Opt: String, Sendable, Hashable, CaseIterable {
-        case exec, webhook
+        /// `exec` actions may run local commands.
+        case exec
+        /// `webhook` actions may call URLs.
+        case webhook
     }
 
     /// The triggers of a `when` rule (empty for `while` rules).
@@ -104,10 +107,14 @@ public struct Schedule: Sendable, Hashable {
 public enum EventKind: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// An event of the front tracker (`switch`, `fronter_added`, …, `token_rejected`).
     case tracker(FrontEvent.Kind)
+    /// `daemon_started`: the daemon started (re-apply state).
     case daemonStarted
+    /// `daemon_stopping`: the daemon is stopping.
     case daemonStopping
+    /// `rules_reloaded`: the rules were reloaded.
     case rulesReloaded
 
+    /// Every kind: the tracker's, then the daemon's.
     public static let allCases: [EventKind] =
         FrontEvent.Kind.allCases.map { .tracker($0) } + [.daemonStarted, .daemonStopping, .rulesReloaded]
 
@@ -127,6 +134,7 @@ public enum EventKind: Sendable, Hashable, CaseIterable, CustomStringConvertible
         self = found
     }
 
+    /// The name (`switch`, `daemon_started`, …).
     public var description: String { rawValue }
 
     /// Events that mean the front changed.

@@ -90,6 +90,7 @@ public struct TimeOfDay: Sendable, Hashable, Comparable, CustomStringConvertible
     /// `HH:MM`.
     public var description: String { (hour < 10 ? "0" : "") + "\(hour):" + (minute < 10 ? "0" : "") + "\(minute)" }
 
+    /// Earlier in the day.
     public static func < (a: TimeOfDay, b: TimeOfDay) -> Bool { a.minutes < b.minutes }
 
     /// Parses `7:00`, `07:00`, `23:30`, `24:00` (end of day).
@@ -119,11 +120,13 @@ public struct TimeWindow: Sendable, Hashable {
 
 /// A day of the week.
 public enum Weekday: String, Sendable, Hashable, CaseIterable, Comparable {
+    /// The days, Monday first (ISO 8601 order).
     case monday, tuesday, wednesday, thursday, friday, saturday, sunday
 
     /// 1 = Monday … 7 = Sunday (ISO 8601).
     public var isoNumber: Int { Self.allCases.firstIndex(of: self)! + 1 }
 
+    /// Earlier in the week (Monday first).
     public static func < (a: Weekday, b: Weekday) -> Bool { a.isoNumber < b.isoNumber }
 }
 

@@ -4,8 +4,11 @@ import FrontTracking
 public enum TemplateVariables {
     /// The shape of a variable.
     public indirect enum Shape: Sendable, Hashable {
+        /// Text.
         case text
+        /// A number.
         case number
+        /// true or false.
         case flag
         /// A mapping with known keys.
         case object([String: Shape])
