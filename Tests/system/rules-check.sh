@@ -3,6 +3,7 @@
 #   - the example rules pass with no warnings when names are checked live (a token is given);
 #   - without a token or a cache they pass with warnings only;
 #   - after the daemon has polled once, the cached member list resolves every name offline;
+#   - a reload (SIGHUP) refuses a broken rule file and swaps in a valid one;
 #   - a broken file gives file:line:column errors and exit status 1;
 #   - `run` refuses to start (exit 78) with a broken rule file.
 set -euo pipefail
@@ -43,7 +44,31 @@ done
 kill -TERM "$daemon"; wait "$daemon" || true; daemon=""
 echo "ok - after one poll the cached member list resolves every name offline"
 
-# 4. A broken file: every problem with its place, exit 1.
+# 4. Reload (SIGHUP): a broken file is refused and the running rules stay; a valid one is swapped in.
+logs() {  # the daemon's log lines: the journal when there is one, else its stderr
+    if [ -S /run/systemd/journal/socket ]; then journalctl --sync 2>/dev/null; journalctl -o cat --no-pager _PID="$daemon"
+    else cat "$tmp/reload.log"; fi
+}
+wait_for() {  # wait_for PATTERN: until the daemon logged a line matching PATTERN
+    for _ in $(seq 100); do logs | grep -q "$1" && return 0; sleep 0.1; done
+    logs; fail "daemon log shows '$1'"
+}
+cp rules/examples/log-every-switch.yaml "$tmp/live-rules.yaml"
+"$bin" run --config "$tmp/config.yaml" --api-url "$base" --token-file "$tmp/token" --state-dir "$tmp/state" \
+    --rules "$tmp/live-rules.yaml" --poll-interval 1s 2> "$tmp/reload.log" &
+daemon=$!
+wait_for "started"
+printf 'rules:\n  - name: half written\n    when: switch\n' > "$tmp/live-rules.yaml"
+kill -HUP "$daemon"
+wait_for "reload failed, keeping the running configuration"
+logs | grep -q "live-rules.yaml:2:5: error: rule 'half written' has no \`do:\`" || { logs; fail "the reload names the problem"; }
+cp rules/examples/display-name-follows-first-fronter.yaml "$tmp/live-rules.yaml"
+kill -HUP "$daemon"
+wait_for "configuration reloaded (1 reload; 2 rules loaded)"
+kill -TERM "$daemon"; wait "$daemon" || true; daemon=""
+echo "ok - reload refuses a broken rule file (keeps the running rules) and swaps in a valid one"
+
+# 5. A broken file: every problem with its place, exit 1.
 printf 'rules:\n  - name: broken\n    when: swtich\n    do:\n      - autoproxy: { server: Art Clob, mode: front }\n' > "$tmp/broken.yaml"
 set +e
 "$bin" check --config "$tmp/config.yaml" --api-url "$base" --token-file "$tmp/token" --state-dir "$tmp/none" "$tmp/broken.yaml" > "$tmp/broken.out"
@@ -54,7 +79,7 @@ grep -q "^$tmp/broken.yaml:3:11: error: unknown trigger 'swtich' (did you mean '
 grep -q "^$tmp/broken.yaml:5:30: error: unknown server 'Art Clob'" "$tmp/broken.out" || { cat "$tmp/broken.out"; fail "server error at 5:30"; }
 echo "ok - broken file: file:line:column errors, exit 1"
 
-# 5. run refuses a broken rule file (EX_CONFIG, so systemd does not restart-loop).
+# 6. run refuses a broken rule file (EX_CONFIG, so systemd does not restart-loop).
 set +e
 "$bin" run --config "$tmp/config.yaml" --api-url "$base" --token-file "$tmp/token" --state-dir "$tmp/state" --rules "$tmp/broken.yaml" 2> "$tmp/refused.log"
 rc=$?
