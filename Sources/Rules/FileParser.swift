@@ -8,7 +8,6 @@ struct FileTop {
     var settings: [(key: YNode, value: YNode)] = []
     var aliases: [(key: YNode, value: YNode)] = []
     var rules: YNode?
-    var text: String
 }
 
 /// Parses rule files: the top level first (so aliases of all files are known), then the rules.
@@ -18,8 +17,8 @@ struct FileParser {
     static let ruleKeys = ["name", "description", "when", "while", "if", "do", "after", "cooldown", "settle", "quiet_hours", "enabled", "dry_run"]
 
     /// Reads the top level of a file.
-    static func top(_ root: YNode, text: String, file: String, reader: inout NodeReader) -> FileTop {
-        var top = FileTop(file: file, text: text)
+    static func top(_ root: YNode, file: String, reader: inout NodeReader) -> FileTop {
+        var top = FileTop(file: file)
         if root.isNull { return top }
         guard let fields = reader.fields(root, "the rule file", allowed: topKeys, hint: " (start with `rules:`; see rules/README.md)") else {
             return top

@@ -2,16 +2,16 @@
 struct RuleChecker {
     let directory: Directory?
     let missingDirectoryReason: String
-    let texts: [String: String]
+    /// The files' readers, to place template problems on their columns.
+    let readers: [String: NodeReader]
     var diagnostics: [Diagnostic] = []
     var memberIDs: [String: String] = [:]
     var groupIDs: [String: String] = [:]
-    private var readers: [String: NodeReader] = [:]
 
-    init(directory: Directory?, missingDirectoryReason: String, texts: [String: String]) {
+    init(directory: Directory?, missingDirectoryReason: String, readers: [String: NodeReader]) {
         self.directory = directory
         self.missingDirectoryReason = missingDirectoryReason
-        self.texts = texts
+        self.readers = readers
     }
 
     mutating func error(_ at: SourceLocation, _ message: String) { diagnostics.append(.init(.error, at, message)) }
@@ -53,18 +53,11 @@ struct RuleChecker {
         for template in templates {
             for reference in template.references {
                 guard let (severity, message) = TemplateVariables.check(reference, available: available, partial: partial) else { continue }
-                let reader = reader(for: template.location.file)
+                let reader = readers[template.location.file] ?? NodeReader(file: template.location.file, text: "")
                 let at = reader.place(offset: reference.offset, tag: reference.tag, in: template)
                 diagnostics.append(.init(severity, at, message))
             }
         }
-    }
-
-    mutating func reader(for file: String) -> NodeReader {
-        if let r = readers[file] { return r }
-        let r = NodeReader(file: file, text: texts[file] ?? "")
-        readers[file] = r
-        return r
     }
 
     // MARK: conditions about the event's member

@@ -82,10 +82,14 @@ public struct RuleLoader: Sendable {
     func load(parsed sources: [(file: String, text: String, root: YNode)]) -> Result {
         var diagnostics: [Diagnostic] = []
         var tops: [FileTop] = []
+        // One reader per file (it holds the file's lines, to place template problems).
+        var readers: [String: NodeReader] = [:]
         for source in sources {
             var reader = NodeReader(file: source.file, text: source.text)
-            tops.append(FileParser.top(source.root, text: source.text, file: source.file, reader: &reader))
+            tops.append(FileParser.top(source.root, file: source.file, reader: &reader))
             diagnostics += reader.diagnostics
+            reader.diagnostics = []
+            readers[source.file] = reader
         }
         // Aliases and settings merge key by key across files.
         var servers: [String: ServerAlias] = [:]
@@ -131,7 +135,7 @@ public struct RuleLoader: Sendable {
 
         var parsed: [RuleParser.Parsed] = []
         for top in tops {
-            var parser = RuleParser(reader: NodeReader(file: top.file, text: top.text), servers: servers, allows: top.allows, file: top.file)
+            var parser = RuleParser(reader: readers[top.file]!, servers: servers, allows: top.allows, file: top.file)
             parsed += parser.rules(top.rules)
             diagnostics += parser.reader.diagnostics
             let fileRules = parsed.map(\.rule).filter { $0.location.file == top.file }
@@ -142,9 +146,7 @@ public struct RuleLoader: Sendable {
                 }
             }
         }
-        var checker = RuleChecker(
-            directory: directory, missingDirectoryReason: missingDirectoryReason,
-            texts: Dictionary(sources.map { ($0.file, $0.text) }, uniquingKeysWith: { a, _ in a }))
+        var checker = RuleChecker(directory: directory, missingDirectoryReason: missingDirectoryReason, readers: readers)
         checker.check(parsed)
         diagnostics += checker.diagnostics
         // Only complete rules load; an incomplete one has always been reported, but never load it silently.
