@@ -25,6 +25,14 @@ grep -q "warning:\|error:" "$tmp/live.out" && { cat "$tmp/live.out"; fail "no wa
 [ "$(grep -c ': valid, ' "$tmp/live.out")" = "${#examples[@]}" ] || fail "every example valid"
 echo "ok - ${#examples[@]} examples, live names: valid, no warnings"
 
+# 1b. A token file others may read is still used by check (run refuses it), with a note on stderr.
+cp "$tmp/token" "$tmp/token-644"; chmod 644 "$tmp/token-644"
+"$bin" check --config "$tmp/config.yaml" --api-url "$base" --token-file "$tmp/token-644" --state-dir "$tmp/none" --quiet "${examples[@]}" > "$tmp/644.out" 2> "$tmp/644.err" \
+    || fail "check with a mode-644 token exits 0"
+[ -s "$tmp/644.out" ] && { cat "$tmp/644.out"; fail "no warnings with a mode-644 token"; }
+grep -q "chmod 600" "$tmp/644.err" || fail "a note says to chmod 600 the token file"
+echo "ok - a mode-644 token file is used by check, with a note to chmod 600 it"
+
 # 2. Offline, nothing cached: warnings only.
 "$bin" check --config "$tmp/config.yaml" --state-dir "$tmp/none" "${examples[@]}" > "$tmp/offline.out" \
     || { cat "$tmp/offline.out"; fail "check without a token exits 0"; }

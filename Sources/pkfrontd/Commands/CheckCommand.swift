@@ -69,13 +69,11 @@ enum NameDirectory {
     static func load(settings: DaemonSettings, environment: [String: String]) async -> (Directory?, String) {
         var notes: [String] = []
         do {
-            if let credential = try Credentials.resolve(
-                tokenFile: settings.tokenFile, configTokenFile: settings.configTokenFile, environment: environment)
-            {
+            if let secret = try token(settings: settings, environment: environment) {
                 var logger = Logger(label: "pkfrontd.check")
                 logger.logLevel = .critical
                 let client = PluralKitClient(
-                    token: Token(credential.reveal()),
+                    token: Token(secret),
                     configuration: .init(baseURL: settings.apiURL, userAgent: "pkfrontd/\(PKFrontd.version) check"),
                     logger: logger)
                 do {
@@ -104,6 +102,20 @@ enum NameDirectory {
             return (nil, "no token was given (--token-file, PK_TOKEN) and \(settings.stateDirectory) has no cached member list")
         }
         return (nil, notes.joined(separator: "; "))
+    }
+
+    /// The token, from the same sources as `run`. A token file that others may read is still used
+    /// (`check` only reads member and group lists) but gets a note on stderr, since `run` refuses it.
+    static func token(settings: DaemonSettings, environment: [String: String]) throws -> String? {
+        do {
+            return try Credentials.resolve(
+                tokenFile: settings.tokenFile, configTokenFile: settings.configTokenFile, environment: environment)?.reveal()
+        } catch let error as CredentialError {
+            let file = settings.tokenFile ?? settings.configTokenFile
+            guard let file, let secret = try? Credentials.read(file, checkMode: false), !secret.isEmpty else { throw error }
+            FileHandle.standardError.write(Data("pkfrontd check: note: \(error) (`pkfrontd run` refuses it; `check` used it anyway)\n".utf8))
+            return secret
+        }
     }
 
     /// The member and group lists the daemon cached in a state directory (nil when there are none).
