@@ -79,7 +79,22 @@ public struct TextTemplate: Sendable {
     /// Missing values render as nothing (or as their `or "default"`).
     public func render(_ values: [String: Any]) -> String {
         guard let compiled else { return source }
-        return compiled.render(values)
+        return compiled.render(Self.pruned(values))
+    }
+
+    /// Drops empty texts (recursively), so that `or "default"` and inverted sections treat an
+    /// empty value as missing.
+    static func pruned(_ values: [String: Any]) -> [String: Any] {
+        var out: [String: Any] = [:]
+        for (key, value) in values {
+            switch value {
+            case let text as String where text.isEmpty: continue
+            case let nested as [String: Any]: out[key] = pruned(nested)
+            case let list as [[String: Any]]: out[key] = list.map(pruned)
+            default: out[key] = value
+            }
+        }
+        return out
     }
 
     static let pragma = "{{% CONTENT_TYPE: TEXT}}"

@@ -28,6 +28,9 @@ struct TemplateTests {
         #expect(inverted.render([:]) == "no one")
         #expect(inverted.render(["first": ["name": "Kit"]]) == "Kit")
         #expect(t.references.map(\.path) == ["first.shown"])
+        // An empty value counts as missing.
+        #expect(t.render(["first": ["shown": ""]]) == "nobody fronts")
+        #expect(try template("[{{ fronter_names or \"-\" }}]").render(["fronter_names": ""]) == "[-]")
     }
 
     @Test("lists: sections repeat per item; transforms")
