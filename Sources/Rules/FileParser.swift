@@ -96,8 +96,10 @@ struct RuleParser {
             }
             ok = false
         }
+        let description = f["description"]?.string
         if let d = f["description"], d.string == nil, !d.isNull {
             reader.error(d.location, "description must be a text value, not \(d.kindDescription)")
+            ok = false
         }
         // Activation
         var activation: Rule.Activation?
@@ -164,7 +166,7 @@ struct RuleParser {
         let enabled = f["enabled"].flatMap { reader.bool($0, "enabled") } ?? true
         let dryRun = f["dry_run"].flatMap { reader.bool($0, "dry_run") } ?? false
         let rule = Rule(
-            name: name, location: node.location, activation: activation ?? .when([]), condition: condition, actions: actions,
+            name: name, location: node.location, description: description, activation: activation ?? .when([]), condition: condition, actions: actions,
             after: after, cooldown: cooldown, settle: settle, quietHours: policy, enabled: enabled, dryRun: dryRun, allows: allows)
         return Parsed(rule: rule, complete: ok && activation != nil, activationKnown: activation != nil)
     }

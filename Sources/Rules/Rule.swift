@@ -6,6 +6,8 @@ public struct Rule: Sendable {
     public var name: String
     /// Where the rule starts.
     public var location: SourceLocation
+    /// The rule's `description:`, if any (free text for people).
+    public var description: String?
     /// What makes the rule run.
     public var activation: Activation
     /// Extra conditions (`if:`), all of which must hold.

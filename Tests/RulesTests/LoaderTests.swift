@@ -171,6 +171,7 @@ struct LoaderTests {
             aliases: { Art Club: "100000000000000001", Work: "100000000000000002" }
             rules:
               - name: everything
+                description: Every action once.
                 when: { at: "12:00" }
                 do:
                   - autoproxy: { server: [Art Club, Work], mode: latch }
@@ -186,6 +187,7 @@ struct LoaderTests {
             """
         let result = load(yaml)
         #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.description))")
+        #expect(result.ruleSet?.rules.first?.description == "Every action once.")
         let actions = try #require(result.ruleSet?.rules.first?.actions)
         #expect(actions.map(\.name) == ["autoproxy", "autoproxy", "system", "system_server", "member", "member_server", "log_switch", "log", "exec", "webhook"])
         guard case .system(let changes) = actions[2].kind, case .text(let color) = changes[4].value else { Issue.record("system"); return }
