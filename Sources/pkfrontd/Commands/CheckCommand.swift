@@ -94,7 +94,11 @@ enum NameDirectory {
             notes.append("\(error)")
         }
         switch cached(stateDirectory: settings.stateDirectory) {
-        case .success(let directory?): return (directory, "")
+        case .success(let directory?):
+            if !notes.isEmpty {
+                FileHandle.standardError.write(Data("pkfrontd check: note: \(notes.joined(separator: "; ")); names are checked against \(directory.source) instead\n".utf8))
+            }
+            return (directory, "")
         case .success(nil): break
         case .failure(let note): notes.append(note.description)
         }
