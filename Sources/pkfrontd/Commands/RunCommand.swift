@@ -96,20 +96,14 @@ struct RunCommand: AsyncParsableCommand {
             notifier.errno(5, status: "cannot start: \(error)")
             throw ExitCode(78)
         }
-        var loadedRules: RuleSet?
-        if let path = settings.rules {
-            let result = NameDirectory.loadRules(path: path, stateDirectory: settings.stateDirectory)
-            for d in result.diagnostics {
-                logger.log(level: d.severity == .error ? .error : .warning, "\(d)", metadata: ["PK_RULES": "\(path)"])
-            }
-            guard let loaded = result.ruleSet else {
-                let errors = result.diagnostics.filter { $0.severity == .error }.count
-                let message = "cannot start: the rules in \(path) have \(errors) error\(errors == 1 ? "" : "s") (listed above; `pkfrontd check \(path)` shows them too)"
-                logger.critical("\(message)", metadata: ["PK_EVENT": "startup_failed", "MESSAGE_ID": "\(MessageID.id("startup_failed"))"])
-                notifier.errno(22, status: message)
-                throw ExitCode(78)
-            }
-            loadedRules = loaded
+        let loadedRules: RuleSet?
+        do {
+            loadedRules = try DaemonService.loadRules(settings, logger: logger)
+        } catch {
+            let message = "cannot start: \(error); `pkfrontd check \(settings.rules ?? "")` shows them too"
+            logger.critical("\(message)", metadata: ["PK_EVENT": "startup_failed", "MESSAGE_ID": "\(MessageID.id("startup_failed"))"])
+            notifier.errno(22, status: message)
+            throw ExitCode(78)
         }
         let client = PluralKitClient(
             token: Token(credential.reveal()),

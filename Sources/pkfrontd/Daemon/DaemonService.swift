@@ -69,7 +69,7 @@ struct DaemonService: Service {
                     notifier.reloading(status: "reloading")
                     do {
                         let fresh = try reload()
-                        let newRules = try Self.reloadRules(fresh, logger: logger)
+                        let newRules = try Self.loadRules(fresh, logger: logger)
                         rules.current.withLock { $0 = newRules }
                         let count = shared.reloads.withLock { $0 += 1; return $0 }
                         logger.notice(
@@ -91,8 +91,9 @@ struct DaemonService: Service {
         }
     }
 
-    /// Loads the rules named by freshly read settings; throws (keeping the old ones) when they have errors.
-    static func reloadRules(_ settings: DaemonSettings, logger: Logger) throws -> RuleSet? {
+    /// Loads the rules the settings name (nil when none), logging every problem; throws when they
+    /// have errors (at start that stops the daemon; on a reload the running rules stay).
+    static func loadRules(_ settings: DaemonSettings, logger: Logger) throws -> RuleSet? {
         guard let path = settings.rules else { return nil }
         let result = NameDirectory.loadRules(path: path, stateDirectory: settings.stateDirectory)
         for d in result.diagnostics {
