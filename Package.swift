@@ -123,7 +123,9 @@ let package = Package(
         .testTarget(
             name: "pkfrontdTests",
             dependencies: [
-                "pkfrontd", "Systemd", "Rules",
+                "pkfrontd", "Systemd", "Rules", "FrontTracking", "PluralKit", "PluralKitFake",
+                .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

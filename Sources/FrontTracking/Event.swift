@@ -46,6 +46,10 @@ public struct FrontEvent: Sendable, Hashable, Codable {
         case apiUnreachable = "api_unreachable"
         case apiRecovered = "api_recovered"
         case tokenRejected = "token_rejected"
+        /// A poll worked again after `token_rejected` (the token was replaced, or the 401s stopped).
+        case tokenAccepted = "token_accepted"
+        /// The state database lost a tracked system's state; tracking restarted from the current front.
+        case stateReset = "state_reset"
     }
 
     /// Sequence number in the outbox (0 until stored).
@@ -115,6 +119,8 @@ public struct FrontEvent: Sendable, Hashable, Codable {
         case .apiUnreachable: return "PluralKit API unreachable: \(error ?? "unknown error")"
         case .apiRecovered: return "PluralKit API reachable again"
         case .tokenRejected: return "PluralKit rejected the token (401): refresh it with pk;token and update the token file"
+        case .tokenAccepted: return "PluralKit accepts the token again"
+        case .stateReset: return "Tracking state was lost: \(error ?? "the stored state is gone")"
         }
     }
 
@@ -128,7 +134,7 @@ public struct FrontEvent: Sendable, Hashable, Codable {
         case .firstFronterChanged: refs = [oldFirst, newFirst].compactMap { $0?.id }
         case .switch, .frontCleared: refs = (fronters + removed + (kind == .frontCleared ? previous : [])).map(\.id)
         case .switchEdited, .switchDeleted: refs = (before?.members ?? []) + (after?.members ?? [])
-        case .apiUnreachable, .apiRecovered, .tokenRejected: refs = []
+        case .apiUnreachable, .apiRecovered, .tokenRejected, .tokenAccepted, .stateReset: refs = []
         }
         var ids: [String] = []
         for id in refs where !ids.contains(id) { ids.append(id) }

@@ -36,7 +36,10 @@ public actor FrontTracker {
         case baseline(replayed: Int)
         /// The API failed (the poll was handled; the error is logged and counted).
         case failed(String)
-        /// The token was rejected (401).
+        /// A first 401: not reported yet; the loop tries again soon to confirm it (a single 401
+        /// can be a blip on PluralKit's side).
+        case tokenDoubted
+        /// The token was rejected (401, confirmed by a second try).
         case unauthorized
     }
 
@@ -57,7 +60,15 @@ public actor FrontTracker {
     var unknownMembers: Set<String> = []
     var failures = 0
     var unreachable = false
+    var tokenDoubted = false
     var tokenRejected = false
+    /// Why the stored state of a known system is missing (reported as `state_reset` with the
+    /// new baseline).
+    var stateLost: String?
+    /// The system id learned from `GET /systems/@me`, before its state could be read.
+    var learnedSystem: String?
+    /// When a poll last succeeded (for "as of" in status lines during an outage).
+    public private(set) var lastSuccess: Timestamp?
     /// The last front, with names, for status lines.
     public private(set) var currentFront: [MemberRef] = []
     /// When the current front started.
@@ -87,30 +98,48 @@ public actor FrontTracker {
             try recovered()
             return result
         } catch let error as PluralKitError where error.isUnauthorized {
-            if !tokenRejected {
-                tokenRejected = true
-                var event = FrontEvent(kind: .tokenRejected, system: systemID ?? "")
-                event.error = error.message
-                try? append([event])
-            }
-            return .unauthorized
+            return unauthorized(error)
         } catch let error as PluralKitError {
-            return failed(error.description)
+            return failed(client.redacted(error.description), outage: error.isOutage)
         } catch let error as StateStoreError {
-            return failed(error.description)
+            return failed(client.redacted(error.description), outage: false)
         } catch is CancellationError {
             return .failed("cancelled")
         } catch {
-            return failed("\(error)")
+            // GRDB: busy, I/O, a full disk, a damaged file. Not the API's fault.
+            return failed(client.redacted("the state database failed: \(error)"), outage: false)
         }
     }
 
-    private func failed(_ message: String) -> TickResult {
+    /// A 401 is reported (`token_rejected`) only when a second try confirms it.
+    private func unauthorized(_ error: PluralKitError) -> TickResult {
+        if tokenRejected { return .unauthorized }
+        if !tokenDoubted {
+            tokenDoubted = true
+            logger.warning("PluralKit answered 401 (token rejected); trying again shortly before reporting it")
+            return .tokenDoubted
+        }
+        tokenRejected = true
+        var event = FrontEvent(kind: .tokenRejected, system: systemID ?? learnedSystem ?? "")
+        event.error = client.redacted(error.message)
+        try? append([event])
+        return .unauthorized
+    }
+
+    /// A handled failure. Only an outage of the API (network errors, timeouts, 5xx, garbage or
+    /// rate-limit storms) counts towards `api_unreachable`; a local problem (the database, a
+    /// full disk) or a request the API refuses (400, 403, 404) is logged, not reported as one.
+    private func failed(_ message: String, outage: Bool) -> TickResult {
+        tokenDoubted = false
+        guard outage else {
+            logger.error("poll failed: \(message)", metadata: ["PK_EVENT": "state_error"])
+            return .failed(message)
+        }
         failures += 1
         logger.warning("poll failed (\(failures) in a row): \(message)")
         if failures >= configuration.failuresBeforeUnreachable, !unreachable {
             unreachable = true
-            var event = FrontEvent(kind: .apiUnreachable, system: systemID ?? "")
+            var event = FrontEvent(kind: .apiUnreachable, system: systemID ?? learnedSystem ?? "")
             event.error = message
             try? append([event])
         }
@@ -118,12 +147,16 @@ public actor FrontTracker {
     }
 
     private func recovered() throws {
-        if unreachable {
-            try append([FrontEvent(kind: .apiRecovered, system: systemID ?? "")])
-        }
+        var events: [FrontEvent] = []
+        let system = systemID ?? ""
+        if unreachable { events.append(FrontEvent(kind: .apiRecovered, system: system)) }
+        if tokenRejected { events.append(FrontEvent(kind: .tokenAccepted, system: system)) }
+        if !events.isEmpty { try append(events) }
         failures = 0
         unreachable = false
         tokenRejected = false
+        tokenDoubted = false
+        lastSuccess = now()
     }
 
     /// Health events change no tracking state: they only go into the outbox.
@@ -133,26 +166,48 @@ public actor FrontTracker {
 
     private func poll() async throws -> TickResult {
         if systemID == nil {
-            let me = try await client.getSystem()
-            systemID = me.id.rawValue
-            state = try store.state(system: me.id.rawValue)
-            resumed = state != nil
-            members = try store.cachedMembers(system: me.id.rawValue)
-            membersRefreshedAt = try store.membersRefreshed(system: me.id.rawValue)
+            let id: String
+            if let learnedSystem {
+                id = learnedSystem
+            } else {
+                id = try await client.getSystem().id.rawValue
+                learnedSystem = id
+            }
+            // Everything is read before the system counts as known: a read that fails is
+            // retried by the next tick and never turns into a first start.
+            let loaded = try store.state(system: id)
+            let cached = try store.cachedMembers(system: id)
+            let refreshed = try store.membersRefreshed(system: id)
+            if loaded == nil {
+                if store.wasTracked(system: id) {
+                    stateLost = "the state database \(store.path) holds no state for system \(id), which pkfrontd tracked before (the file was replaced, emptied or restored from an older copy)"
+                } else if store.found == .emptied {
+                    stateLost = "the state database \(store.path) was found empty or without pkfrontd's tables (emptied, truncated, or its write-ahead log lost)"
+                }
+            } else {
+                try store.markTracked(system: id)
+            }
+            state = loaded
+            resumed = loaded != nil
+            members = cached
+            membersRefreshedAt = refreshed
+            systemID = id
         }
-        let system = systemID!
+        guard let system = systemID else { throw StateStoreError("no system id") }
         let fronters = try await client.getFronters()
         if let fronters { remember(fronters.members) }
         let current = fronters.map {
             TrackedSwitch(id: $0.switchID.rawValue, timestamp: $0.timestamp, members: $0.members.map(\.id.rawValue))
         }
-        defer { caughtUp = true }
         guard var st = state else {
-            return try await baseline(system: system, current: current, fronters: fronters)
+            let result = try await baseline(system: system, current: current, fronters: fronters)
+            caughtUp = true
+            return result
         }
         try await refreshMembersIfDue(system: system)
         if current == st.front {
             noteFront(current)
+            caughtUp = true
             return .unchanged
         }
         let catchUp = resumed && !caughtUp
@@ -171,7 +226,7 @@ public actor FrontTracker {
             st.known.append(cur)
         } else if current == nil || st.known.contains(where: { $0.id == current!.id }) {
             // Newer switches were deleted: the front went back to an older (or no) switch.
-            let keepFrom = current.map { c in st.known.first { $0.id == c.id }!.timestamp }
+            let keepFrom = current.flatMap { c in st.known.first { $0.id == c.id }?.timestamp }
             let gone = st.known.filter { s in keepFrom.map { s.timestamp > $0 } ?? true }.sorted { $0.timestamp < $1.timestamp }
             events += gone.map { .changed(.switchDeleted, system: system, before: $0, catchUp: catchUp) }
             st.known.removeAll { s in gone.contains { $0.id == s.id } }
@@ -206,6 +261,7 @@ public actor FrontTracker {
         st.known = Array(st.known.sorted { $0.timestamp > $1.timestamp }.prefix(StateStore.knownWindow))
         try store.commit(st, events: events, now: now())
         state = st
+        caughtUp = true
         noteFront(current)
         return .changed(events: events.count)
     }
@@ -228,8 +284,18 @@ public actor FrontTracker {
                 previous = now
             }
         }
+        if let lost = stateLost {
+            // Said loudly, before the new baseline: what was lost and from when catch-up starts.
+            var reset = FrontEvent(kind: .stateReset, system: system)
+            reset.error = lost + "; switches logged while pkfrontd was not tracking cannot be reported, and tracking starts afresh from the current front"
+            reset.switchID = current?.id
+            reset.timestamp = current?.timestamp
+            events.insert(reset, at: 0)
+        }
         let st = SystemState(system: system, front: current, known: known)
         try store.commit(st, events: events, now: now())
+        try store.markTracked(system: system)
+        stateLost = nil
         state = st
         noteFront(current)
         return .baseline(replayed: replay)

@@ -1,6 +1,10 @@
 import Foundation
 import GRDB
 public import PluralKit
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What the tracker knows about one system between polls.
 public struct SystemState: Sendable, Hashable {
@@ -31,18 +35,41 @@ public final class StateStore: Sendable {
     let pool: DatabasePool
     /// The database file.
     public let path: String
+    /// The state directory.
+    public let directory: String
     /// How many known switches are kept per system.
     public static let knownWindow = 200
+    /// How the database was found when it was opened.
+    public let found: Found
+    /// Applied to every text stored in the outbox (the last line of defence against secrets).
+    let redact: @Sendable (String) -> String
+    /// Test hook: called before each read of a system's state; throwing simulates a failed read.
+    let readFault = Mutex<(@Sendable () throws -> Void)?>(nil)
+
+    /// How the database was found at open.
+    public enum Found: Sendable, Hashable {
+        /// There was no database: a first start.
+        case new
+        /// A database with pkfrontd's schema.
+        case existing
+        /// A file was there but held no pkfrontd schema (emptied, truncated, or its WAL lost
+        /// before the first checkpoint): whatever it held is gone.
+        case emptied
+    }
 
     /// Opens (creating if needed) the database in a directory, and migrates it.
     /// Refuses a database written by a newer pkfrontd.
-    public init(directory: String) throws {
+    /// - Parameter redact: applied to every event payload before it is stored.
+    public init(directory: String, redact: @escaping @Sendable (String) -> String = { $0 }) throws {
+        self.directory = directory
+        self.redact = redact
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw StateStoreError("cannot create the state directory \(directory): \(error.localizedDescription). Pass --state-dir to choose another.")
         }
         path = directory + "/state.sqlite"
+        let existed = FileManager.default.fileExists(atPath: path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         do {
@@ -51,6 +78,8 @@ public final class StateStore: Sendable {
             throw StateStoreError("cannot open the state database \(path): \(error)")
         }
         let migrator = Self.migrator
+        let hadSchema = try pool.read { db in try db.tableExists("grdb_migrations") }
+        found = !existed ? .new : hadSchema ? .existing : .emptied
         let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
         if superseded {
             throw StateStoreError("the state database \(path) was written by a newer pkfrontd (its schema has migrations this version does not know). Run the newer pkfrontd, or move the file away to start afresh.")
@@ -106,6 +135,16 @@ public final class StateStore: Sendable {
                 t.column("members_refreshed", .text)
             }
         }
+        m.registerMigration("v2") { db in
+            // Rows a consumer passed over because they do not decode (the rows stay in the outbox).
+            try db.create(table: "quarantine") { t in
+                t.column("consumer", .text).notNull()
+                t.column("seq", .integer).notNull()
+                t.column("problem", .text).notNull()
+                t.column("noted", .text).notNull()
+                t.primaryKey(["consumer", "seq"])
+            }
+        }
         return m
     }
 
@@ -120,7 +159,8 @@ public final class StateStore: Sendable {
 
     /// The stored state of a system, or nil on first start.
     public func state(system: String) throws -> SystemState? {
-        try pool.read { db in
+        if let fault = readFault.withLock({ $0 }) { try fault() }
+        return try pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT front FROM system_state WHERE system = ?", arguments: [system]) else {
                 return nil
             }
@@ -128,9 +168,11 @@ public final class StateStore: Sendable {
             let known = try Row.fetchAll(
                 db, sql: "SELECT id, timestamp, members FROM known_switch WHERE system = ? ORDER BY ts_sort DESC", arguments: [system]
             ).map { row in
-                TrackedSwitch(
-                    id: row["id"], timestamp: Timestamp(row["timestamp"] as String)!,
-                    members: try Self.decode([String].self, row["members"]))
+                let text: String = row["timestamp"]
+                guard let timestamp = Timestamp(text) else {
+                    throw StateStoreError("the state database \(path) holds a malformed switch timestamp '\(text.prefix(40))' for system \(system); move the file away to start afresh (the switches logged meanwhile are then not reported)")
+                }
+                return TrackedSwitch(id: row["id"], timestamp: timestamp, members: try Self.decode([String].self, row["members"]))
             }
             return SystemState(system: system, front: front, known: known)
         }
@@ -141,7 +183,7 @@ public final class StateStore: Sendable {
     @discardableResult
     public func commit(_ state: SystemState, events: [FrontEvent], now: Timestamp = .now) throws -> [FrontEvent] {
         try pool.write { db in
-            let stored = try Self.insert(events, db, now: now)
+            let stored = try insert(events, db, now: now)
             try db.execute(
                 sql: "INSERT INTO system_state (system, front, updated) VALUES (?, ?, ?) ON CONFLICT(system) DO UPDATE SET front = excluded.front, updated = excluded.updated",
                 arguments: [state.system, try state.front.map { try Self.json($0) }, now.description])
@@ -158,33 +200,91 @@ public final class StateStore: Sendable {
     /// Records events without touching any system's state (health events before a first poll).
     @discardableResult
     public func appendOnly(_ events: [FrontEvent], now: Timestamp = .now) throws -> [FrontEvent] {
-        try pool.write { db in try Self.insert(events, db, now: now) }
+        try pool.write { db in try insert(events, db, now: now) }
     }
 
     /// Appends events to the outbox, giving each its sequence number.
-    private static func insert(_ events: [FrontEvent], _ db: Database, now: Timestamp) throws -> [FrontEvent] {
+    private func insert(_ events: [FrontEvent], _ db: Database, now: Timestamp) throws -> [FrontEvent] {
         try events.map { event in
             var event = event
+            event.error = event.error.map(redact)
             try db.execute(
                 sql: "INSERT INTO outbox (system, kind, payload, created) VALUES (?, ?, ?, ?)",
                 arguments: [event.system, event.kind.rawValue, "", now.description])
             event.seq = db.lastInsertedRowID
-            try db.execute(sql: "UPDATE outbox SET payload = ? WHERE seq = ?", arguments: [try json(event), event.seq])
+            try db.execute(sql: "UPDATE outbox SET payload = ? WHERE seq = ?", arguments: [redact(try Self.json(event)), event.seq])
             return event
         }
     }
 
-    /// Events a consumer has not acknowledged yet, in order.
-    public func pending(consumer: String, limit: Int = 500) throws -> [FrontEvent] {
+    /// One outbox row as a consumer gets it.
+    public enum Entry: Sendable, Hashable {
+        /// An event.
+        case event(FrontEvent)
+        /// A row that does not decode (written by a broken or newer version, or damaged): the
+        /// consumer reports it once and goes on; the row stays in the outbox.
+        case undecodable(seq: Int64, kind: String, problem: String)
+
+        /// The row's sequence number.
+        public var seq: Int64 {
+            switch self {
+            case .event(let e): e.seq
+            case .undecodable(let seq, _, _): seq
+            }
+        }
+    }
+
+    /// Outbox rows a consumer has not acknowledged yet, in order; a row that does not decode
+    /// comes as ``Entry/undecodable(seq:kind:problem:)`` instead of blocking the rows after it.
+    public func pendingEntries(consumer: String, limit: Int = 500) throws -> [Entry] {
         try pool.read { db in
             let acked = try Int64.fetchOne(db, sql: "SELECT seq FROM consumer_ack WHERE consumer = ?", arguments: [consumer]) ?? 0
             return try Row.fetchAll(
-                db, sql: "SELECT seq, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [acked, limit]
+                db, sql: "SELECT seq, kind, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [acked, limit]
             ).map { row in
-                var event = try Self.decode(FrontEvent.self, row["payload"])
-                event.seq = row["seq"]
-                return event
+                let seq: Int64 = row["seq"]
+                do {
+                    guard let payload = row["payload"] as String? else { throw StateStoreError("the payload is not text") }
+                    var event = try Self.decode(FrontEvent.self, payload)
+                    event.seq = seq
+                    return .event(event)
+                } catch {
+                    let problem = (error as? DecodingError).map { Self.describe($0) } ?? "\(error)"
+                    return .undecodable(seq: seq, kind: (row["kind"] as String?) ?? "?", problem: problem)
+                }
             }
+        }
+    }
+
+    /// Events a consumer has not acknowledged yet, in order (rows that do not decode are left out).
+    public func pending(consumer: String, limit: Int = 500) throws -> [FrontEvent] {
+        try pendingEntries(consumer: consumer, limit: limit).compactMap {
+            if case .event(let e) = $0 { return e }
+            return nil
+        }
+    }
+
+    /// Records that a consumer passed over an undecodable row (the row itself stays).
+    public func quarantine(consumer: String, seq: Int64, problem: String, now: Timestamp = .now) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO quarantine (consumer, seq, problem, noted) VALUES (?, ?, ?, ?)",
+                arguments: [consumer, seq, problem, now.description])
+        }
+    }
+
+    /// The rows a consumer passed over, by sequence number.
+    public func quarantined(consumer: String) throws -> [Int64] {
+        try pool.read { db in try Int64.fetchAll(db, sql: "SELECT seq FROM quarantine WHERE consumer = ? ORDER BY seq", arguments: [consumer]) }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): "missing key '\(key.stringValue)'"
+        case .typeMismatch(let type, let c): "expected \(type) at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
+        case .valueNotFound(let type, let c): "null where \(type) was expected at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
+        case .dataCorrupted(let c): "not valid JSON or value (\(c.codingPath.map(\.stringValue).joined(separator: ".")))"
+        @unknown default: "does not decode"
         }
     }
 
@@ -202,14 +302,50 @@ public final class StateStore: Sendable {
         try pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM consumer_ack WHERE consumer = ?", arguments: [consumer]) ?? 0 }
     }
 
-    /// Every event in the outbox, in order (for tests and `history`).
+    /// Every event in the outbox, in order (for tests and `history`; rows that do not decode
+    /// are left out).
     public func allEvents() throws -> [FrontEvent] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, payload FROM outbox ORDER BY seq").map { row in
-                var event = try Self.decode(FrontEvent.self, row["payload"])
+            try Row.fetchAll(db, sql: "SELECT seq, payload FROM outbox ORDER BY seq").compactMap { row in
+                guard let payload = row["payload"] as String?, var event = try? Self.decode(FrontEvent.self, payload) else { return nil }
                 event.seq = row["seq"]
                 return event
             }
+        }
+    }
+
+    // MARK: - Which systems have been tracked
+
+    /// The marker file beside the database: one system id per line, for every system whose
+    /// state was ever stored. It outlives an emptied database or a lost WAL, so a database that
+    /// lost a system's state is told apart from a first start.
+    public var markerPath: String { directory + "/tracked-systems" }
+
+    /// Whether the marker says this system's state was stored before.
+    public func wasTracked(system: String) -> Bool {
+        guard let text = try? String(contentsOfFile: markerPath, encoding: .utf8) else { return false }
+        return text.split(whereSeparator: \.isNewline).contains { $0 == system }
+    }
+
+    /// Adds a system to the marker file (written to a temporary file, synced, renamed).
+    public func markTracked(system: String) throws {
+        guard !wasTracked(system: system) else { return }
+        var lines = ((try? String(contentsOfFile: markerPath, encoding: .utf8)) ?? "").split(whereSeparator: \.isNewline).map(String.init)
+        lines.append(system)
+        let text = lines.joined(separator: "\n") + "\n"
+        let temporary = markerPath + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StateStoreError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        let ok = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) == $0.count - 1 } && fsync(fd) == 0
+        close(fd)
+        guard ok, rename(temporary, markerPath) == 0 else {
+            unlink(temporary)
+            throw StateStoreError("cannot write \(markerPath): \(String(cString: strerror(errno)))")
+        }
+        let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 {
+            fsync(dir)
+            close(dir)
         }
     }
 

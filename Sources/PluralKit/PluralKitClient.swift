@@ -36,6 +36,18 @@ public final class PluralKitClient: Sendable, CustomStringConvertible {
         public var rateLimit: RateLimitConfiguration
         public var retry: RetryPolicy
 
+        /// The longest one request can take when every attempt times out: each attempt's
+        /// timeout plus the backoffs between them (at their largest jitter). Waits for the rate
+        /// limit are not included.
+        public var longestRequest: Duration {
+            let attempts = retry.maxRetries + 1
+            var total = timeout * attempts
+            for attempt in stride(from: 1, through: retry.maxRetries, by: 1) {
+                total += retry.backoff(attempt: attempt) * (1 + retry.jitter)
+            }
+            return total
+        }
+
         /// The public PluralKit API.
         public static let defaultBaseURL = "https://api.pluralkit.me/v2"
         /// The default User-Agent.
@@ -146,12 +158,33 @@ public final class PluralKitClient: Sendable, CustomStringConvertible {
             throw PluralKitError(
                 kind: .decoding, status: response.status,
                 message: "the reply was not the expected \(T.self) JSON (\(response.body.count) bytes)",
-                request: "\(method.rawValue) \(path)", underlying: Self.describe(decodingError: error))
+                request: "\(method.rawValue) \(path)", underlying: Self.describe(decodingError: error)
+            ).redacting(secrets)
+        }
+    }
+
+    /// The secrets this client must never show: its token.
+    private var secrets: [String] { token.map { [$0.reveal()] } ?? [] }
+
+    /// `text` with this client's token replaced by `[token]`: for any text built from an error
+    /// that may have passed through other libraries, before it is logged or stored.
+    public func redacted(_ text: String) -> String { Redaction.redact(text, secrets: secrets) }
+
+    /// Sends one logical request (see ``sendOnce``); every error it throws has the token
+    /// redacted from its texts.
+    func send(
+        _ method: Method, _ path: String, query: [(String, String)] = [], body: (any Encodable & Sendable)? = nil,
+        idempotent: Bool = false
+    ) async throws -> TransportResponse {
+        do {
+            return try await sendOnce(method, path, query: query, body: body, idempotent: idempotent)
+        } catch let error as PluralKitError {
+            throw error.redacting(secrets)
         }
     }
 
     /// Sends one logical request: paces it, retries what is safe to retry, maps failures.
-    func send(
+    private func sendOnce(
         _ method: Method, _ path: String, query: [(String, String)] = [], body: (any Encodable & Sendable)? = nil,
         idempotent: Bool = false
     ) async throws -> TransportResponse {
@@ -194,7 +227,7 @@ public final class PluralKitClient: Sendable, CustomStringConvertible {
                 let wait = configuration.retry.withJitter(configuration.retry.backoff(attempt: failures))
                 logger.warning(
                     "PluralKit request failed; retrying",
-                    metadata: ["request": "\(label)", "error": "\(failure.description)", "retry_in": "\(wait)", "attempt": "\(failures)"])
+                    metadata: ["request": "\(label)", "error": "\(redacted(failure.description))", "retry_in": "\(wait)", "attempt": "\(failures)"])
                 try await clock.sleep(wait)
                 continue
             }

@@ -211,6 +211,23 @@ public struct PluralKitError: Error, Hashable, Sendable, CustomStringConvertible
         [.transport, .timeout, .rateLimited, .serverError].contains(category)
     }
 
+    /// Whether this means the API is out of reach or not answering usefully — network errors,
+    /// timeouts, 5xx, a reply that is not the API's JSON, a rate-limit storm — as opposed to a
+    /// request the API refused (4xx) or a problem on this side.
+    public var isOutage: Bool {
+        [.transport, .timeout, .rateLimited, .serverError, .decoding].contains(category)
+    }
+
+    /// The same error with every occurrence of each secret in its texts replaced by `[token]`.
+    public func redacting(_ secrets: [String]) -> PluralKitError {
+        var copy = self
+        copy.message = Redaction.redact(message, secrets: secrets)
+        copy.underlying = underlying.map { Redaction.redact($0, secrets: secrets) }
+        copy.request = request.map { Redaction.redact($0, secrets: secrets) }
+        copy.fieldErrors = fieldErrors.mapValues { $0.map { var f = $0; f.message = Redaction.redact(f.message, secrets: secrets); return f } }
+        return copy
+    }
+
     public var description: String {
         var parts: [String] = []
         if let request { parts.append(request) }

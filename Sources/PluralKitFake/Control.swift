@@ -28,7 +28,20 @@ import Synchronization
 extension FakePluralKit {
     func control(_ request: FakeRequest) -> FakeResponse {
         let parts = request.path.split(separator: "/").map(String.init).dropFirst()
-        let body = JSON.parse(request.body) ?? .object([])
+        let parsed = JSON.parse(request.body)
+        let body = parsed ?? .object([])
+        if parsed == nil, request.body.contains(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) {
+            return .json(.object([("error", .string("the body is not valid JSON"))]), status: 400)
+        }
+        /// A list of member references (short ids, UUIDs or names); nil when the key is absent.
+        func memberList(_ key: String) throws -> [String]? {
+            guard let value = body[key] else { return nil }
+            guard let items = value.arrayValue else { throw FakeError("'\(key)' must be a list of member references (an empty list logs a switch-out)") }
+            return try items.map {
+                guard let ref = $0.stringValue else { throw FakeError("'\(key)' must hold only strings (member ids, UUIDs or names)") }
+                return ref
+            }
+        }
         func str(_ key: String) -> String? { body[key]?.stringValue }
         func flake(_ key: String) -> UInt64? {
             body[key]?.stringValue.flatMap(UInt64.init) ?? body[key]?.intValue.map { UInt64($0) }
@@ -55,11 +68,13 @@ extension FakePluralKit {
             case ("POST", "demo", nil):
                 return .json(loadDemo(token: str("token")).json)
             case ("POST", "switches", nil):
-                let refs = body["members"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                guard let refs = try memberList("members") else {
+                    throw FakeError("'members' is required: a list of member references ([] for a switch-out)")
+                }
                 let record = try logSwitch(system: str("system"), members: refs, at: try time("timestamp"))
                 return .json(Self.switchJSON(record))
             case ("PATCH", "switches", let id?):
-                let refs = body["members"]?.arrayValue?.compactMap(\.stringValue)
+                let refs = try memberList("members")
                 return .json(Self.switchJSON(try editSwitch(id, members: refs, timestamp: try time("timestamp"))))
             case ("DELETE", "switches", let id?):
                 try deleteSwitch(id)
@@ -103,7 +118,9 @@ extension FakePluralKit {
                 if let v = body["get_rate"].flatMap(Self.number) { settings.getRate = v }
                 if let v = body["update_rate"].flatMap(Self.number) { settings.updateRate = v }
                 if let v = str("reset_unit") { settings.resetInMilliseconds = v == "ms" }
-                guard settings.getRate > 0, settings.updateRate > 0 else { throw FakeError("rates must be above 0") }
+                guard [settings.getRate, settings.updateRate].allSatisfy({ $0.isFinite && $0 >= 0.001 && $0 <= 1_000_000 }) else {
+                    throw FakeError("get_rate and update_rate must be between 0.001 and 1000000 requests per second")
+                }
                 rateLimits = settings
                 return .json(settings.json)
             case ("GET", "faults", nil):

@@ -91,7 +91,9 @@ extension FakeState {
         let own = match.ownEntity && match.caller != nil
         let key = (own ? match.caller! : req.remoteAddress) + ":" + scope
         let headerScope = own ? (isGet ? "own_system_get" : "own_system_update") : scope
-        let rate = isGet ? limits.getRate : limits.updateRate
+        // Kept within what the arithmetic below handles (a rate set through the Swift API is not checked).
+        let asked = isGet ? limits.getRate : limits.updateRate
+        let rate = asked.isFinite ? min(max(asked, 0.001), 1_000_000) : 10
         let seconds = Double(now.micros) / 1e6
         let outcome = gcra.check(key: key, rate: rate, now: seconds, strict: limits.strict)
         let reset = limits.resetInMilliseconds

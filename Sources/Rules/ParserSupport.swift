@@ -6,6 +6,8 @@ struct NodeReader {
     /// The file's lines, to place template problems on the exact column.
     let lines: [Substring]
     var diagnostics: [Diagnostic] = []
+    /// Template tags seen so far in this file (bounded by ``maxTagsPerFile``).
+    var templateTags = 0
 
     init(file: String, text: String) {
         self.file = file
@@ -186,13 +188,105 @@ struct NodeReader {
         return template(s, at: node.location)
     }
 
+    /// The most `{{ … }}` tags one rule file may have in all its templates.
+    static let maxTagsPerFile = 100_000
+
     mutating func template(_ s: String, at location: SourceLocation) -> TextTemplate? {
+        var opens = 0
+        var previous: UInt8 = 0
+        for byte in s.utf8 {
+            if byte == UInt8(ascii: "{"), previous == UInt8(ascii: "{") {
+                opens += 1
+                previous = 0
+            } else {
+                previous = byte
+            }
+        }
+        if opens > 0 {
+            let before = templateTags
+            templateTags += opens
+            if templateTags > Self.maxTagsPerFile {
+                if before <= Self.maxTagsPerFile {
+                    error(location, "the file has more than \(Self.maxTagsPerFile) {{ … }} template tags; split it into several files or write shorter templates")
+                }
+                return nil
+            }
+        }
         var problems: [TextTemplate.Problem] = []
         let t = TextTemplate(source: s, location: location, problems: &problems)
         for p in problems {
             error(place(offset: p.offset, tag: p.tag, in: t), p.message)
         }
         return problems.isEmpty ? t : nil
+    }
+
+    /// Places many tags of one template in one pass over the value's lines: the k-th `{{` of the
+    /// template is the k-th `{{` in the file from the value's start (checked; a tag that is not
+    /// where expected is searched for as ``place(offset:tag:in:)`` does). Linear in the size of
+    /// the value, however many tags it has.
+    struct TagPlacer {
+        let reader: NodeReader
+        let template: TextTemplate
+        /// `{{` offsets in the template's characters → their index.
+        let indexByOffset: [Int: Int]
+        /// File positions (line index, scalar column) of the `{{`s from the value's start.
+        let filePositions: [(line: Int, column: Int)]
+
+        init(reader: NodeReader, template: TextTemplate) {
+            self.reader = reader
+            self.template = template
+            var index: [Int: Int] = [:]
+            var previousBrace = false
+            var offset = 0
+            for c in template.source {
+                if c == "{", previousBrace {
+                    index[offset - 1] = index.count
+                    previousBrace = false
+                } else {
+                    previousBrace = c == "{"
+                }
+                offset += 1
+            }
+            indexByOffset = index
+            var positions: [(Int, Int)] = []
+            let first = template.location.line - 1
+            if first >= 0, first < reader.lines.count {
+                outer: for lineIndex in first..<min(reader.lines.count, first + 200) {
+                    var column = 0
+                    var previous: Unicode.Scalar = "\0"
+                    let start = lineIndex == first ? template.location.column - 1 : 0
+                    for scalar in reader.lines[lineIndex].unicodeScalars {
+                        if column >= start {
+                            if scalar == "{", previous == "{" {
+                                positions.append((lineIndex, column - 1))
+                                previous = "\0"
+                                if positions.count >= index.count { break outer }
+                                column += 1
+                                continue
+                            }
+                            previous = scalar
+                        }
+                        column += 1
+                    }
+                }
+            }
+            filePositions = positions
+        }
+
+        /// Where a tag that starts at `offset` in the template is in the file.
+        func place(offset: Int, tag: String) -> SourceLocation {
+            if let k = indexByOffset[offset], k < filePositions.count {
+                let (lineIndex, column) = filePositions[k]
+                let line = reader.lines[lineIndex].unicodeScalars
+                let expected = tag.unicodeScalars.prefix { $0 != "\n" }
+                if let start = line.index(line.startIndex, offsetBy: column, limitedBy: line.endIndex),
+                    line[start...].starts(with: expected)
+                {
+                    return .init(file: reader.file, line: lineIndex + 1, column: column + 1)
+                }
+            }
+            return reader.place(offset: offset, tag: tag, in: template)
+        }
     }
 
     /// The file position of a tag inside a template value (the value's start when it cannot be found).
@@ -219,29 +313,32 @@ struct NodeReader {
     }
 }
 
-/// Durations as users write them: `30s`, `15m`, `4h`, `1h30m`, `500ms`, `2d`.
+/// Durations as users write them: `30s`, `15m`, `4h`, `1h30m`, `500ms`, `2d`, and decimals
+/// (`1.5s`, `2.5m`, `0.5h`): parts of a number and a unit (`ms`, `s`, `m`, `h`, `d`), each unit
+/// at most once. The result is rounded to the millisecond.
 public enum DurationParser {
+    /// What a duration may look like, for messages.
+    public static let allowed = "a number and a unit (ms, s, m, h, d), e.g. 30s, 15m, 1h30m, 1.5s, 2.5m"
+
     /// Parses a duration; nil when the text is not one.
     public static func parse(_ text: String) -> Duration? {
         let s = text.trimmingSpaces
         guard !s.isEmpty else { return nil }
-        var total: Duration = .zero
+        var parts: [(String, String)] = []
         var number = ""
         var unit = ""
-        var parts: [(Int64, String)] = []
         for c in s + "#" {
-            if c.isASCII, c.isNumber {
+            if c.isASCII, c.isNumber || c == "." {
                 if !unit.isEmpty {
-                    guard let n = Int64(number) else { return nil }
-                    parts.append((n, unit))
+                    parts.append((number, unit))
                     number = ""
                     unit = ""
                 }
                 number.append(c)
             } else if c == "#" {
-                guard !number.isEmpty, !unit.isEmpty, let n = Int64(number) else { return nil }
-                parts.append((n, unit))
-            } else if c.isLetter {
+                guard !number.isEmpty, !unit.isEmpty else { return nil }
+                parts.append((number, unit))
+            } else if c.isASCII, c.isLetter {
                 guard !number.isEmpty else { return nil }
                 unit.append(c)
             } else {
@@ -249,18 +346,25 @@ public enum DurationParser {
             }
         }
         var seen: Set<String> = []
-        for (n, unit) in parts {
-            guard n <= 1_000_000_000, seen.insert(unit).inserted else { return nil }
+        var milliseconds: Int64 = 0
+        for (number, unit) in parts {
+            // Digits, with at most one point that has digits on both sides.
+            let pieces = number.split(separator: ".", omittingEmptySubsequences: false)
+            guard pieces.count <= 2, pieces.allSatisfy({ !$0.isEmpty }), let value = Double(number), value <= 1_000_000_000,
+                seen.insert(unit).inserted
+            else { return nil }
+            let scale: Double
             switch unit {
-            case "ms": total += .milliseconds(n)
-            case "s": total += .seconds(n)
-            case "m": total += .seconds(n * 60)
-            case "h": total += .seconds(n * 3600)
-            case "d": total += .seconds(n * 86_400)
+            case "ms": scale = 1
+            case "s": scale = 1000
+            case "m": scale = 60_000
+            case "h": scale = 3_600_000
+            case "d": scale = 86_400_000
             default: return nil
             }
+            milliseconds += Int64((value * scale).rounded())
         }
-        return total
+        return .milliseconds(milliseconds)
     }
 
     /// Formats a duration the same way (`1h30m`, `15s`, `250ms`).

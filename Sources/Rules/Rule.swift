@@ -144,7 +144,7 @@ public enum EventKind: Sendable, Hashable, CaseIterable, CustomStringConvertible
         guard case .tracker(let kind) = self else { return false }
         switch kind {
         case .switch, .fronterAdded, .fronterRemoved, .firstFronterChanged, .frontCleared, .switchEdited, .switchDeleted: return true
-        case .apiUnreachable, .apiRecovered, .tokenRejected: return false
+        case .apiUnreachable, .apiRecovered, .tokenRejected, .tokenAccepted, .stateReset: return false
         }
     }
 }

@@ -51,11 +51,13 @@ struct RuleChecker {
             }
         }
         for template in templates {
+            var placer: NodeReader.TagPlacer?
             for reference in template.references {
                 guard let (severity, message) = TemplateVariables.check(reference, available: available, partial: partial) else { continue }
-                let reader = readers[template.location.file] ?? NodeReader(file: template.location.file, text: "")
-                let at = reader.place(offset: reference.offset, tag: reference.tag, in: template)
-                diagnostics.append(.init(severity, at, message))
+                if placer == nil {
+                    placer = .init(reader: readers[template.location.file] ?? NodeReader(file: template.location.file, text: ""), template: template)
+                }
+                diagnostics.append(.init(severity, placer!.place(offset: reference.offset, tag: reference.tag), message))
             }
         }
     }

@@ -43,11 +43,59 @@ public struct TextTemplate: Sendable {
     /// Whether the value holds placeholders at all.
     public var isConstant: Bool { !source.contains("{{") }
 
+    /// The deepest nesting of sections a template may have.
+    public static let maxSectionDepth = 32
+    /// The most `{{ … }}` tags one template may have.
+    public static let maxTagsPerTemplate = 1_000
+
+    /// Counts tags and section nesting without parsing: refuses what is over the limits before
+    /// anything recursive sees it. Returns the number of tags, or nil after a problem.
+    static func checkLimits(_ source: String, problems: inout [Problem]) -> Int? {
+        var tags = 0
+        var depth = 0
+        var offset = 0
+        var previousBrace = false
+        var tagStart: Int?
+        var sigilNext = false
+        for c in source {
+            if sigilNext, c != " ", c != "\t" {
+                sigilNext = false
+                if c == "#" || c == "^" {
+                    depth += 1
+                    if depth > maxSectionDepth {
+                        problems.append(.init(
+                            offset: tagStart, tag: nil,
+                            message: "sections are nested more than \(maxSectionDepth) deep; flatten the template"))
+                        return nil
+                    }
+                } else if c == "/" {
+                    depth = max(0, depth - 1)
+                }
+            }
+            if c == "{", previousBrace {
+                tags += 1
+                tagStart = offset - 1
+                if tags > maxTagsPerTemplate {
+                    problems.append(.init(
+                        offset: nil, tag: nil,
+                        message: "a template may have at most \(maxTagsPerTemplate) {{ … }} tags; this one has more — split it or write less"))
+                    return nil
+                }
+                previousBrace = false
+                sigilNext = true
+            } else {
+                previousBrace = c == "{"
+            }
+            offset += 1
+        }
+        return tags
+    }
+
     /// Compiles a template; `problems` receives what is wrong with it.
     init(source: String, location: SourceLocation, problems: inout [Problem]) {
         self.source = source
         self.location = location
-        guard source.contains("{{") else {
+        guard source.contains("{{"), Self.checkLimits(source, problems: &problems) != nil else {
             references = []
             compiled = nil
             return
@@ -165,20 +213,20 @@ public struct TextTemplate: Sendable {
             guard chars[i] == "{", chars[i + 1] == "{" else { i += 1; continue }
             let start = i
             let triple = i + 2 < chars.count && chars[i + 2] == "{"
-            let closeToken: [Character] = triple ? ["}", "}", "}"] : ["}", "}"]
-            var j = i + (triple ? 3 : 2)
+            let closeLength = triple ? 3 : 2
+            var j = i + closeLength
             var end: Int?
-            while j + closeToken.count <= chars.count {
-                if Array(chars[j..<(j + closeToken.count)]) == closeToken { end = j; break }
+            while j + closeLength <= chars.count {
+                if chars[j] == "}", chars[j + 1] == "}", !triple || chars[j + 2] == "}" { end = j; break }
                 j += 1
             }
             guard let end else {
                 problems.append(.init(offset: start, tag: text(start, min(chars.count, start + 20)), message: "'{{' is never closed with '}}'"))
                 return refs
             }
-            let tag = text(start, end + closeToken.count)
-            var inner = text(start + (triple ? 3 : 2), end).trimmingSpaces
-            i = end + closeToken.count
+            let tag = text(start, end + closeLength)
+            var inner = text(start + closeLength, end).trimmingSpaces
+            i = end + closeLength
             var sigil: Character? = nil
             if !triple, let s = inner.first, "#^/!&>=%$<".contains(s) {
                 sigil = s

@@ -59,7 +59,7 @@ public enum TemplateVariables {
                 return previous.merging(["before": switchInfo, "after": switchInfo]) { a, _ in a }
             case .switchDeleted:
                 return previous.merging(["before": switchInfo]) { a, _ in a }
-            case .apiUnreachable, .apiRecovered, .tokenRejected:
+            case .apiUnreachable, .apiRecovered, .tokenRejected, .tokenAccepted, .stateReset:
                 return ["error": .text]
             }
         case .event(.daemonStarted), .event(.daemonStopping), .event(.rulesReloaded):

@@ -17,10 +17,10 @@ public struct Credential: Sendable, CustomStringConvertible, CustomDebugStringCo
 
         public var description: String {
             switch self {
-            case .tokenFile(let p): "--token-file \(p)"
-            case .systemdCredential(let p): "systemd credential \(p)"
+            case .tokenFile(let p): "--token-file \(Credentials.shown(p))"
+            case .systemdCredential(let p): "systemd credential \(Credentials.shown(p))"
             case .environment: "PK_TOKEN"
-            case .configTokenFile(let p): "token_file \(p) (config)"
+            case .configTokenFile(let p): "token_file \(Credentials.shown(p)) (config)"
             }
         }
     }
@@ -48,6 +48,11 @@ public struct CredentialError: Error, CustomStringConvertible, Sendable, Hashabl
 
 /// Finds the API token, in this order: `--token-file`, `$CREDENTIALS_DIRECTORY/token`
 /// (`LoadCredential=token:…`), `PK_TOKEN`, the config file's `token_file`.
+///
+/// A token from any source must be printable ASCII without spaces once one trailing newline
+/// (LF or CRLF) is trimmed; anything else (a comment line, Windows line endings inside, a CR,
+/// a NUL, a second line) is refused with a message that names the source and the problem and
+/// never shows the value. PluralKit tokens are 64 base64 characters.
 public enum Credentials {
     /// Resolves the token from the sources in precedence order; nil when none is set.
     /// - Parameters:
@@ -62,31 +67,38 @@ public enum Credentials {
             let path = directory.hasSuffix("/") ? directory + "token" : directory + "/token"
             if access(path, F_OK) == 0 {
                 // systemd owns credential files (and their mode); no permission check.
-                return Credential(origin: .systemdCredential(path), secret: try read(path, checkMode: false))
+                return Credential(origin: .systemdCredential(path), secret: try read(path, checkMode: false, origin: "the systemd credential \(path)"))
             }
         }
-        if let value = environment["PK_TOKEN"], !trim(value).isEmpty {
-            return Credential(origin: .environment, secret: trim(value))
+        if let value = environment["PK_TOKEN"], !value.allSatisfy({ $0.isWhitespace }) {
+            return Credential(origin: .environment, secret: try validate(Array(value.utf8), source: "PK_TOKEN"))
         }
         if let configTokenFile {
-            return Credential(origin: .configTokenFile(configTokenFile), secret: try read(configTokenFile, checkMode: true))
+            return Credential(
+                origin: .configTokenFile(configTokenFile),
+                secret: try read(configTokenFile, checkMode: true, origin: "the token file \(shown(configTokenFile)) (token_file in the config)"))
         }
         return nil
     }
 
-    /// Reads a token file: one line, surrounding white space ignored. With `checkMode`, a file
+    /// Reads a token file (see ``Credentials`` for what it may hold). With `checkMode`, a file
     /// readable by group or others is refused.
     public static func read(_ path: String, checkMode: Bool) throws -> String {
+        try read(path, checkMode: checkMode, origin: "the token file \(shown(path))")
+    }
+
+    static func read(_ path: String, checkMode: Bool, origin: String) throws -> String {
+        let name = shown(path)
         var st = stat()
         guard stat(path, &st) == 0 else {
-            throw CredentialError("cannot read the token file \(path): \(String(cString: strerror(errno))). Create it with the token from `pk;token` (mode 600).")
+            throw CredentialError("cannot read \(origin): \(String(cString: strerror(errno))). Create it with the token from `pk;token` (mode 600).")
         }
         if checkMode, st.st_mode & 0o077 != 0 {
             let mode = String(st.st_mode & 0o777, radix: 8)
-            throw CredentialError("the token file \(path) is readable by others (mode \(mode)); run `chmod 600 \(path)` so only its owner can read it.")
+            throw CredentialError("\(origin) is readable by others (mode \(mode)); run `chmod 600 \(name)` so only its owner can read it.")
         }
         guard let handle = fopen(path, "r") else {
-            throw CredentialError("cannot open the token file \(path): \(String(cString: strerror(errno))).")
+            throw CredentialError("cannot open \(origin): \(String(cString: strerror(errno))).")
         }
         defer { fclose(handle) }
         var bytes: [UInt8] = []
@@ -95,15 +107,67 @@ public enum Credentials {
             let n = fread(&buffer, 1, buffer.count, handle)
             if n <= 0 { break }
             bytes += buffer[0..<n]
-            if bytes.count > 64 * 1024 { throw CredentialError("the token file \(path) is too large to be a token.") }
+            if bytes.count > 64 * 1024 { throw CredentialError("\(origin) is too large to be a token; it must hold only the token from `pk;token`.") }
         }
-        let token = trim(String(decoding: bytes, as: UTF8.self))
-        guard !token.isEmpty else { throw CredentialError("the token file \(path) is empty; put the token from `pk;token` in it.") }
-        guard !token.contains("\n") else { throw CredentialError("the token file \(path) has more than one line; it must hold only the token.") }
-        return token
+        return try validate(bytes, source: origin)
     }
 
-    static func trim(_ s: String) -> String {
-        String(s.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    /// Checks a token's bytes: one trailing LF or CRLF is trimmed; what is left must be
+    /// printable ASCII (no spaces). The message names `source` and the problem, never the value.
+    public static func validate(_ raw: [UInt8], source: String) throws -> String {
+        var bytes = raw[...]
+        if bytes.last == 0x0A {
+            bytes = bytes.dropLast()
+            if bytes.last == 0x0D { bytes = bytes.dropLast() }
+        }
+        let what = "it must hold only the token from `pk;token` (64 characters, no spaces), on one line"
+        guard !bytes.isEmpty else { throw CredentialError("\(source) is empty; \(what).") }
+        if bytes.contains(0x0A) {
+            let firstLine = bytes.prefix { $0 != 0x0A }
+            let comment = firstLine.first == UInt8(ascii: "#") ? " (the first line is a comment: comments are not allowed)" : ""
+            throw CredentialError("\(source) has more than one line\(comment); \(what).")
+        }
+        if bytes.contains(0x0D) { throw CredentialError("\(source) has a carriage return (CR) inside (Windows line endings?); \(what). Fix it with `sed -i 's/\\r//' FILE`.") }
+        if bytes.contains(0) { throw CredentialError("\(source) has a NUL byte; \(what).") }
+        if bytes.contains(where: { $0 == 0x20 || $0 == 0x09 }) { throw CredentialError("\(source) has spaces or tabs around or inside the token; \(what).") }
+        if bytes.contains(where: { $0 < 0x21 || $0 > 0x7E }) { throw CredentialError("\(source) has control or non-ASCII characters; \(what).") }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Whether a value given as something else (a path, a URL) looks like a pasted token: long,
+    /// only base64 characters (`A–Z a–z 0–9 + / =`), upper case, lower case and digits mixed, a
+    /// long run without `/`.
+    public static func looksLikeToken(_ value: String) -> Bool {
+        guard value.utf8.count >= 32 else { return false }
+        let base64 = value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+/=".contains($0)) }
+        let mixed = value.contains(where: \.isUppercase) && value.contains(where: \.isLowercase) && value.contains(where: \.isNumber)
+        let longestRun = value.split(separator: "/").map(\.count).max() ?? 0
+        return base64 && mixed && longestRun >= 24
+    }
+
+    /// A text (another library's error quoting a file, say) with every word that looks like a
+    /// token replaced by `[token?]`.
+    public static func scrubbed(_ text: String) -> String {
+        var out = ""
+        var word = ""
+        func flush() {
+            out += looksLikeToken(word) ? "[token?]" : word
+            word = ""
+        }
+        for c in text {
+            if c.isASCII && (c.isLetter || c.isNumber || "+/=".contains(c)) {
+                word.append(c)
+            } else {
+                flush()
+                out.append(c)
+            }
+        }
+        flush()
+        return out
+    }
+
+    /// A user's value for a message: itself, or a note in its place when it looks like a token.
+    public static func shown(_ value: String) -> String {
+        looksLikeToken(value) ? "(a value that looks like a token; not shown)" : value
     }
 }

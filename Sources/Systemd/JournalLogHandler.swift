@@ -32,6 +32,9 @@ public struct JournalLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
     public var metadataProvider: Logger.MetadataProvider?
+    /// Applied to the message and every field value before they are written (the daemon
+    /// replaces its token with `[token]` here, as a last line of defence).
+    public var redact: (@Sendable (String) -> String)?
     /// `SYSLOG_IDENTIFIER`.
     public let identifier: String
     public let output: Output
@@ -65,29 +68,31 @@ public struct JournalLogHandler: LogHandler {
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         let priority = Self.priority(event.level)
+        let clean = redact ?? { $0 }
+        let message = clean("\(event.message)")
         var fields: [(String, String)] = [
-            ("MESSAGE", "\(event.message)"), ("PRIORITY", String(priority)), ("SYSLOG_IDENTIFIER", identifier),
+            ("MESSAGE", message), ("PRIORITY", String(priority)), ("SYSLOG_IDENTIFIER", identifier),
             ("CODE_FILE", event.file), ("CODE_LINE", String(event.line)), ("CODE_FUNC", event.function),
         ]
-        let custom = Self.fields(from: merged)
+        var custom = Self.fields(from: merged).map { ($0.0, clean($0.1)) }
+        if let error = event.error { custom.append(("PK_ERROR", clean("\(error)"))) }
         fields += custom
-        if let error = event.error { fields.append(("PK_ERROR", "\(error)")) }
 
         switch output {
         case .journal:
             if Journal.send(fields) >= 0 { return }
-            writeLine(Self.prefixedLines(priority, "\(event.message)", custom))
+            writeLine(Self.prefixedLines(priority, message, custom))
         case .automatic:
             if Journal.isAvailable(at: journalSocket), Journal.send(fields) >= 0 { return }
             if Journal.stderrIsTerminal, !Journal.stderrIsJournal {
-                writeLine(Self.readableLine(event.level, "\(event.message)", custom, colour: true))
+                writeLine(Self.readableLine(event.level, message, custom, colour: true))
             } else {
-                writeLine(Self.prefixedLines(priority, "\(event.message)", custom))
+                writeLine(Self.prefixedLines(priority, message, custom))
             }
         case .prefixedStderr:
-            writeLine(Self.prefixedLines(priority, "\(event.message)", custom))
+            writeLine(Self.prefixedLines(priority, message, custom))
         case .readableStderr(let colour):
-            writeLine(Self.readableLine(event.level, "\(event.message)", custom, colour: colour))
+            writeLine(Self.readableLine(event.level, message, custom, colour: colour))
         }
     }
 

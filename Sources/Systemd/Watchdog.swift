@@ -1,60 +1,155 @@
+public import Logging
 public import ServiceLifecycle
 import Synchronization
 
-/// Progress reported by the work a watchdog guards (the poll loop): each completed tick beats.
+/// What the work a watchdog guards (the poll loop) is doing: beating while it makes progress,
+/// waiting on purpose between units of work, or working on one that should end within a bound.
+///
+/// The watchdog keeps pinging while the work waits on purpose (a 5-minute pause after a
+/// rejected token, backoff during an outage, a long poll interval) and while a unit of work is
+/// within its bound; it stops pinging only when one runs past its bound without progress — a hung
+/// loop — so systemd restarts the service then, and only then.
 public final class Heartbeat: Sendable {
-    private let beats = Mutex<UInt64>(0)
+    /// The guarded work's phase.
+    public enum Phase: Sendable, Hashable {
+        /// Waiting on purpose: alive for as long as it waits.
+        case waiting
+        /// Working on unit `id`, which should end (or beat) within `bound`.
+        case working(id: UInt64, bound: Duration)
+    }
+
+    private struct State {
+        var beats: UInt64 = 0
+        var phase: Phase = .waiting
+        var units: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
-    /// Records progress.
-    public func beat() { beats.withLock { $0 &+= 1 } }
+    /// Records progress (also extends the current unit's bound from now).
+    public func beat() { state.withLock { $0.beats &+= 1 } }
 
-    /// How many beats so far.
-    public var count: UInt64 { beats.withLock { $0 } }
+    /// The guarded work begins a unit that should end, or beat, within `bound`.
+    public func working(within bound: Duration) {
+        state.withLock {
+            $0.units &+= 1
+            $0.beats &+= 1
+            $0.phase = .working(id: $0.units, bound: bound)
+        }
+    }
+
+    /// The guarded work waits on purpose until its next unit.
+    public func waiting() {
+        state.withLock {
+            $0.beats &+= 1
+            $0.phase = .waiting
+        }
+    }
+
+    /// How many beats so far (each phase change counts as one).
+    public var count: UInt64 { state.withLock { $0.beats } }
+
+    /// The current phase.
+    public var phase: Phase { state.withLock { $0.phase } }
+
+    fileprivate var snapshot: (beats: UInt64, phase: Phase) { state.withLock { ($0.beats, $0.phase) } }
 }
 
-/// Pings the systemd watchdog (`WATCHDOG=1`) at half its interval — but only when the guarded
-/// work has beaten its ``Heartbeat`` since the last ping. A hung loop therefore stops the pings
-/// and systemd restarts the service, while a live process with a stuck loop is not kept alive by
-/// a timer that runs on its own.
+/// Pings the systemd watchdog (`WATCHDOG=1`) at half its interval while the guarded work is
+/// alive by its ``Heartbeat``: waiting on purpose, or working within its bound (progress — a beat
+/// — restarts the bound). A unit of work that runs past its bound without a beat stops the pings,
+/// so systemd restarts the service; a live process with a stuck loop is not kept alive by a timer
+/// that runs on its own.
 public struct WatchdogService: Service {
-    let notifier: Notifier
     let interval: Duration
     let heartbeat: Heartbeat
+    let ping: @Sendable () -> Void
     let sleep: @Sendable (Duration) async throws -> Void
+    let now: @Sendable () -> Duration
+    let logger: Logger?
 
     /// - Parameters:
     ///   - interval: the manager's watchdog interval (`WatchdogSec=`, from ``Notifier/watchdogInterval()``).
-    ///   - clock: what waiting uses (a test clock in tests).
-    public init<C: Clock<Duration>>(notifier: Notifier, interval: Duration, heartbeat: Heartbeat, clock: C = ContinuousClock()) {
-        self.notifier = notifier
-        self.interval = interval
-        self.heartbeat = heartbeat
-        self.sleep = { try await clock.sleep(until: clock.now.advanced(by: $0), tolerance: nil) }
+    ///   - clock: what waiting and measuring a unit's time use (a test clock in tests).
+    ///   - logger: where a hung unit is reported once, before the pings stop.
+    public init<C: Clock<Duration>>(
+        notifier: Notifier, interval: Duration, heartbeat: Heartbeat, clock: C = ContinuousClock(), logger: Logger? = nil
+    ) {
+        self.init(interval: interval, heartbeat: heartbeat, clock: clock, logger: logger) { notifier.watchdog() }
     }
 
-    /// Uses a custom wait between checks (tests drive the periods one by one).
-    init(notifier: Notifier, interval: Duration, heartbeat: Heartbeat, sleep: @escaping @Sendable (Duration) async throws -> Void) {
-        self.notifier = notifier
+    /// Calls `ping` instead of sending `WATCHDOG=1` (tests capture the pings this way).
+    public init<C: Clock<Duration>>(
+        interval: Duration, heartbeat: Heartbeat, clock: C, logger: Logger? = nil, ping: @escaping @Sendable () -> Void
+    ) {
+        let start = clock.now
         self.interval = interval
         self.heartbeat = heartbeat
-        self.sleep = sleep
+        self.ping = ping
+        self.sleep = { try await clock.sleep(until: clock.now.advanced(by: $0), tolerance: nil) }
+        self.now = { start.duration(to: clock.now) }
+        self.logger = logger
+    }
+
+    /// Uses a custom wait between checks (tests drive the periods one by one); a unit's time is
+    /// counted in periods.
+    init(notifier: Notifier, interval: Duration, heartbeat: Heartbeat, sleep: @escaping @Sendable (Duration) async throws -> Void) {
+        let periods = Mutex<Int64>(0)
+        self.interval = interval
+        self.heartbeat = heartbeat
+        self.ping = { notifier.watchdog() }
+        self.sleep = { wait in
+            try await sleep(wait)
+            periods.withLock { $0 += 1 }
+        }
+        self.now = { (interval / 2) * Int(periods.withLock { $0 }) }
+        self.logger = nil
     }
 
     public func run() async throws {
-        // Every ping is earned by progress; beats before the service started count too.
-        var last: UInt64 = 0
+        var judge = Judge()
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
                 try await cancelWhenGracefulShutdown { try await sleep(interval / 2) }
             } catch {
                 return
             }
-            let now = heartbeat.count
-            if now != last {
-                notifier.watchdog()
-                last = now
+            let (beats, phase) = heartbeat.snapshot
+            switch judge.alive(beats: beats, phase: phase, now: now()) {
+            case .alive: ping()
+            case .hung(let elapsed, let bound):
+                logger?.critical(
+                    "the poll loop has made no progress for \(elapsed) (its bound is \(bound)); no longer feeding the watchdog, so systemd will restart pkfrontd",
+                    metadata: ["PK_EVENT": "watchdog_starved"])
+            case .stillHung: break
+            }
+        }
+    }
+
+    /// Decides, period by period, whether the guarded work is alive.
+    struct Judge {
+        enum Verdict: Equatable { case alive, hung(elapsed: Duration, bound: Duration), stillHung }
+        var lastBeats: UInt64?
+        var progressAt: Duration = .zero
+        var reported = false
+
+        mutating func alive(beats: UInt64, phase: Heartbeat.Phase, now: Duration) -> Verdict {
+            if beats != lastBeats {
+                lastBeats = beats
+                progressAt = now
+                reported = false
+            }
+            switch phase {
+            case .waiting:
+                return .alive
+            case .working(_, let bound):
+                let elapsed = now - progressAt
+                if elapsed <= bound { return .alive }
+                if reported { return .stillHung }
+                reported = true
+                return .hung(elapsed: elapsed, bound: bound)
             }
         }
     }

@@ -14,7 +14,7 @@ final class Waits: Sendable {
 
 @Suite("Poll schedule", .serialized)
 struct ScheduleTests {
-    @Test("faster for a while after a change, capped backoff while failing, slow after a rejected token")
+    @Test("faster for a while after a change, capped backoff while failing, a 401 confirmed after 30s, slow after a rejected token")
     func schedule() async throws {
         try await withTracker { env in
             let tracker = try env.tracker()
@@ -31,14 +31,15 @@ struct ScheduleTests {
                     switch n {
                     case 1: _ = try? fake.logSwitch(members: ["Sam"])
                     case 5: fake.inject(Fault(.serverError, count: 4))
-                    case 9: fake.inject(Fault(.tokenRevoked, count: 1))
+                    case 9: fake.inject(Fault(.tokenRevoked, count: 2))
                     default: break
                     }
                 })
-            await real.run(ticks: 11)
+            await real.run(ticks: 12)
             let seconds = recorded.all.map { Int($0.components.seconds) }
-            // baseline, change (fast ×2 more), back to normal, 4 failures (30, 60, 60, 60 capped), 401 (300)
-            #expect(seconds == [15, 5, 5, 5, 15, 30, 60, 60, 60, 300], "\(seconds)")
+            // baseline, change (fast ×2 more), back to normal, 4 failures (30, 60, 60, 60 capped),
+            // a first 401 (confirmed 30 s later), the confirmed 401 (300)
+            #expect(seconds == [15, 5, 5, 5, 15, 30, 60, 60, 60, 30, 300], "\(seconds)")
         }
     }
 }

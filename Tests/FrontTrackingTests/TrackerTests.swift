@@ -270,7 +270,8 @@ struct TrackerTests {
                 for _ in 0..<3 { if case .failed = await tracker.tick() {} else { Issue.record("expected a failure with \(kind)") } }
                 _ = await tracker.tick()
             }
-            env.fake.inject(Fault(.tokenRevoked, count: 2))
+            env.fake.inject(Fault(.tokenRevoked, count: 3))
+            #expect(await tracker.tick() == .tokenDoubted)
             #expect(await tracker.tick() == .unauthorized)
             #expect(await tracker.tick() == .unauthorized)
             #expect(await tracker.tick() == .unchanged)
@@ -280,6 +281,8 @@ struct TrackerTests {
             #expect(events.filter { $0.kind == .apiRecovered }.count == 6)
             #expect(events.first { $0.kind == .apiUnreachable }?.error?.contains("500") == true)
             #expect(events.filter { $0.kind == .tokenRejected }.count == 1)
+            #expect(events.filter { $0.kind == .tokenAccepted }.count == 1)
+            #expect(events.last?.kind == .tokenAccepted)
         }
     }
 }

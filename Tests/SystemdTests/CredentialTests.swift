@@ -31,7 +31,7 @@ struct CredentialTests {
         let credential = try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["CREDENTIALS_DIRECTORY": dir.path + "/creds"])
         #expect(credential?.reveal() == "from-credential")
         #expect(credential?.origin == .systemdCredential(dir.path + "/creds/token"))
-        #expect(try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": "  from-env \n"])?.reveal() == "from-env")
+        #expect(try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": "from-env\n"])?.reveal() == "from-env")
         let config = try dir.file("config-token", "from-config", mode: 0o400)
         #expect(try Credentials.resolve(tokenFile: nil, configTokenFile: config, environment: [:])?.origin == .configTokenFile(config))
         #expect(try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: [:]) == nil)

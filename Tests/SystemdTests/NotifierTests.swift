@@ -73,10 +73,12 @@ struct NotifierTests {
         #expect(!notifier.ready())
     }
 
-    @Test("the watchdog pings only while the guarded work beats; a stalled loop stops the pings")
+    @Test("the watchdog pings while the guarded work is within its bound; a unit that runs past it without a beat stops the pings")
     func watchdogFollowsProgress() async throws {
         let socket = try NotifySocket()
         let heartbeat = Heartbeat()
+        // One unit of work bounded at 2 s (each period here counts as 1 s).
+        heartbeat.working(within: .seconds(2))
         // The test runs the periods one by one: the service says when it waits, the test
         // decides whether the work made progress, then ends the wait.
         let (waiting, waitingSink) = AsyncStream.makeStream(of: Duration.self)
@@ -91,7 +93,8 @@ struct NotifierTests {
         let task = Task { try await service.run() }
         var waits = waiting.makeAsyncIterator()
         var pings: [Int] = []
-        // 4 periods of progress, then the work hangs for 6 periods (the process stays alive).
+        // 4 periods of progress, then the work hangs for 6 periods (the process stays alive):
+        // pings go on while the hang is within the bound (2 periods), then stop.
         for period in 0..<10 {
             let asked = await waits.next()
             #expect(asked == .seconds(1))  // half the watchdog interval
@@ -104,6 +107,22 @@ struct NotifierTests {
         releaseSink.finish()
         task.cancel()
         _ = await task.result
-        #expect(pings == [1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+        #expect(pings == [1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
+    }
+
+    @Test("the watchdog judge: waiting on purpose is alive however long; a beat restarts a unit's bound; a hang is reported once")
+    func judge() {
+        var judge = WatchdogService.Judge()
+        let bound = Duration.seconds(10)
+        #expect(judge.alive(beats: 1, phase: .waiting, now: .seconds(0)) == .alive)
+        #expect(judge.alive(beats: 1, phase: .waiting, now: .seconds(3600)) == .alive)
+        #expect(judge.alive(beats: 2, phase: .working(id: 1, bound: bound), now: .seconds(3601)) == .alive)
+        #expect(judge.alive(beats: 2, phase: .working(id: 1, bound: bound), now: .seconds(3611)) == .alive)
+        #expect(judge.alive(beats: 3, phase: .working(id: 1, bound: bound), now: .seconds(3612)) == .alive)
+        #expect(judge.alive(beats: 3, phase: .working(id: 1, bound: bound), now: .seconds(3622)) == .alive)
+        #expect(judge.alive(beats: 3, phase: .working(id: 1, bound: bound), now: .seconds(3623)) == .hung(elapsed: .seconds(11), bound: bound))
+        #expect(judge.alive(beats: 3, phase: .working(id: 1, bound: bound), now: .seconds(3650)) == .stillHung)
+        // It came back (a late answer): alive again.
+        #expect(judge.alive(beats: 4, phase: .waiting, now: .seconds(3651)) == .alive)
     }
 }

@@ -71,8 +71,24 @@ struct SettingsTests {
         #expect(DurationParser.parse(DurationParser.format(.seconds(seconds))) == .seconds(seconds))
     }
 
-    @Test("bad durations", arguments: ["", "15", "s", "1x", "1h 30m", "-5s", "1.5h"])
+    @Test("bad durations", arguments: ["", "15", "s", "1x", "1h 30m", "-5s", ".5s", "5.s", "1.2.3s", "1s1s", "1,5s"])
     func badDurations(text: String) {
         #expect(DurationParser.parse(text) == nil)
+    }
+
+    @Test("decimal durations: 1.5s, 2.5m, 0.5h, 1.25s (rounded to the millisecond)")
+    func decimalDurations() throws {
+        #expect(DurationParser.parse("1.5s") == .milliseconds(1500))
+        #expect(DurationParser.parse("2.5m") == .seconds(150))
+        #expect(DurationParser.parse("0.5h") == .seconds(1800))
+        #expect(DurationParser.parse("1h0.5m") == .seconds(3630))
+        #expect(DurationParser.parse("0.0004s") == .zero)
+        // A poll interval of 1.5s is accepted (it was refused with a message saying it was not a duration).
+        let settings = try DaemonSettings.resolve(
+            flags: options([]), rules: nil, pollInterval: "1.5s", systems: [], dryRun: false, environment: ["HOME": "/home/u"])
+        #expect(settings.pollInterval == .milliseconds(1500))
+        #expect(throws: SettingsError.self) {
+            try DaemonSettings.resolve(flags: options([]), rules: nil, pollInterval: "0.5s", systems: [], dryRun: false, environment: ["HOME": "/home/u"])
+        }
     }
 }

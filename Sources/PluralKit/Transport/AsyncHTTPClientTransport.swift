@@ -12,9 +12,10 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
 
     /// Creates a transport with its own connection pool on the shared event loop group.
     /// - Parameters:
-    ///   - connectTimeout: how long to wait for a TCP/TLS connection.
+    ///   - connectTimeout: how long to wait for a TCP connection (short: a host that does not
+    ///     answer should fail a poll in seconds; the read timeout is the client's `timeout`).
     ///   - maxConnections: connections kept per host.
-    public init(connectTimeout: Duration = .seconds(10), maxConnections: Int = 4, maxBodyBytes: Int = 16 << 20) {
+    public init(connectTimeout: Duration = .seconds(4), maxConnections: Int = 4, maxBodyBytes: Int = 16 << 20) {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000
             + connectTimeout.components.attoseconds / 1_000_000_000))
@@ -44,16 +45,7 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         } catch let error as HTTPClientError {
             if error == .cancelled { throw CancellationError() }
             if Task.isCancelled { throw CancellationError() }
-            switch error {
-            case .connectTimeout:
-                throw TransportFailure(isTimeout: true, mayHaveBeenSent: false, description: "connect timed out")
-            case .deadlineExceeded, .readTimeout, .writeTimeout:
-                throw TransportFailure(isTimeout: true, mayHaveBeenSent: true, description: "no answer within \(timeout)")
-            case .bodyLengthMismatch, .remoteConnectionClosed, .invalidProxyResponse:
-                throw TransportFailure(isTimeout: false, mayHaveBeenSent: true, description: "connection failed: \(error)")
-            default:
-                throw TransportFailure(isTimeout: false, mayHaveBeenSent: true, description: "HTTP client error: \(error)")
-            }
+            throw Self.failure(error, timeout: timeout)
         } catch let error as NIOConnectionError {
             throw TransportFailure(isTimeout: false, mayHaveBeenSent: false, description: "could not connect: \(error)")
         } catch let error as ChannelError {
@@ -66,7 +58,33 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             throw TransportFailure(isTimeout: false, mayHaveBeenSent: !refused, description: "connection failed: \(error)")
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            throw TransportFailure(isTimeout: false, mayHaveBeenSent: true, description: "request failed: \(error)")
+            // Other libraries' error texts may quote the request (headers included): only the type is named.
+            throw TransportFailure(isTimeout: false, mayHaveBeenSent: true, description: "request failed (\(type(of: error)))")
+        }
+    }
+
+    /// Our own words for async-http-client's errors. Their descriptions are never used: some
+    /// quote header values (the Authorization header among them).
+    static func failure(_ error: HTTPClientError, timeout: Duration) -> TransportFailure {
+        switch error {
+        case .connectTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout:
+            return TransportFailure(isTimeout: true, mayHaveBeenSent: false, description: "could not connect in time")
+        case .deadlineExceeded, .readTimeout, .writeTimeout:
+            return TransportFailure(isTimeout: true, mayHaveBeenSent: true, description: "no answer within \(timeout)")
+        case .remoteConnectionClosed:
+            return TransportFailure(isTimeout: false, mayHaveBeenSent: true, description: "the server closed the connection")
+        case .bodyLengthMismatch:
+            return TransportFailure(isTimeout: false, mayHaveBeenSent: true, description: "the reply was cut short")
+        case .invalidProxyResponse, .proxyAuthenticationRequired, .httpProxyHandshakeTimeout, .socksHandshakeTimeout:
+            return TransportFailure(isTimeout: false, mayHaveBeenSent: false, description: "the proxy failed")
+        case .invalidURL, .emptyHost, .emptyScheme:
+            return TransportFailure(isTimeout: false, mayHaveBeenSent: false, description: "the API URL is not valid")
+        case .alreadyShutdown:
+            return TransportFailure(isTimeout: false, mayHaveBeenSent: false, description: "the HTTP client was already shut down")
+        default:
+            return TransportFailure(
+                isTimeout: false, mayHaveBeenSent: true,
+                description: "the HTTP library refused or failed the request (a header or the URL it cannot send, or a protocol error)")
         }
     }
 

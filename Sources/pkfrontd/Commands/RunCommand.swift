@@ -23,7 +23,7 @@ struct RunCommand: AsyncParsableCommand {
             It polls the token's system every --poll-interval (one request when nothing changed), \
             turns every switch into events (switch, fronter_added, fronter_removed, \
             first_fronter_changed, front_cleared, switch_edited, switch_deleted, and the health \
-            events api_unreachable, api_recovered, token_rejected), stores them in an outbox in \
+            events api_unreachable, api_recovered, token_rejected, token_accepted, state_reset), stores them in an outbox in \
             the state directory (state.sqlite) and writes each to the journal with PK_* fields: \
             journalctl -u pkfrontd PK_EVENT=switch, or PK_MEMBER_ID=<id>.
 
@@ -32,9 +32,23 @@ struct RunCommand: AsyncParsableCommand {
             file is refused and the running rules stay); see rules/README.md. This version checks \
             rules but does not act on them yet.
 
-            Under systemd it reports READY=1 after the first poll, STATUS= with the fronters and \
-            the last poll's outcome, feeds the watchdog on every completed poll, reloads on SIGHUP \
-            (systemctl reload) and stops on SIGTERM. Without a journal it logs to stderr.
+            A first 401 is confirmed by a second try 30s later before token_rejected is logged; \
+            once a poll works again, token_accepted. api_unreachable means the API itself is out \
+            of reach (network errors, timeouts, 5xx, garbage replies, rate-limit storms), never a \
+            local problem. A state database that lost the state of a system it tracked before is \
+            reported as state_reset before tracking starts afresh; a failed read of it is retried.
+
+            The token, from whichever source, must be printable ASCII without spaces on one line \
+            (one trailing newline is allowed); anything else stops the start with exit 78, and so \
+            does an API URL that is malformed or has a user name or password in it. The token is \
+            never written to the journal, stderr or the state database.
+
+            Under systemd it reports READY=1 after the first poll, STATUS= with the fronters (and, \
+            during an outage, the time they were last seen) and the last poll's outcome, feeds the \
+            watchdog while the poll loop waits on purpose or polls within its bound (a hung poll \
+            stops the feed, so systemd restarts it), reloads on SIGHUP (systemctl reload; a reload \
+            that fails or takes over 30s keeps the running rules) and stops on SIGTERM. Without a \
+            journal it logs to stderr.
             """)
 
     @OptionGroup var shared: SharedOptions
@@ -55,9 +69,13 @@ struct RunCommand: AsyncParsableCommand {
     var replay: Int = 0
 
     func run() async throws {
+        // Every entry passes through the redactor: once the token is known, no text that
+        // reaches the journal or stderr can carry it.
+        let secrets = SecretRedactor()
         LoggingSystem.bootstrap { _ in
             var handler = JournalLogHandler(identifier: "pkfrontd")
             handler.logLevel = .info
+            handler.redact = { secrets.redact($0) }
             return handler
         }
         let logger = Logger(label: "pkfrontd")
@@ -82,6 +100,7 @@ struct RunCommand: AsyncParsableCommand {
                     """)
             }
             credential = found
+            secrets.add(found.reveal())
         } catch {
             logger.critical("cannot start: \(error)", metadata: ["PK_EVENT": "startup_failed", "MESSAGE_ID": "\(MessageID.id("startup_failed"))"])
             notifier.errno(22, status: "cannot start: \(error)")
@@ -90,7 +109,7 @@ struct RunCommand: AsyncParsableCommand {
 
         let store: StateStore
         do {
-            store = try StateStore(directory: settings.stateDirectory)
+            store = try StateStore(directory: settings.stateDirectory, redact: { secrets.redact($0) })
         } catch {
             logger.critical("cannot start: \(error)", metadata: ["PK_EVENT": "startup_failed", "MESSAGE_ID": "\(MessageID.id("startup_failed"))"])
             notifier.errno(5, status: "cannot start: \(error)")
@@ -109,16 +128,18 @@ struct RunCommand: AsyncParsableCommand {
             token: Token(credential.reveal()),
             configuration: .init(baseURL: settings.apiURL, userAgent: "pkfrontd/\(PKFrontd.version) (+https://pluralkit.me)"),
             logger: logger)
+        let tickBound = DaemonService.tickBound(for: client.configuration)
         let tracker = FrontTracker(client: client, store: store, configuration: .init(replay: replay), logger: logger)
         let heartbeat = Heartbeat()
         var services: [any Service] = [
             DaemonService(
                 settings: settings, tokenOrigin: credential.origin.description, notifier: notifier,
                 heartbeat: heartbeat, logger: logger, tracker: tracker,
-                journal: EventJournal(store: store, logger: logger), reload: resolve, rules: .init(loadedRules))
+                journal: EventJournal(store: store, logger: logger), reload: resolve, rules: .init(loadedRules),
+                tickBound: tickBound)
         ]
         if let interval = Notifier.watchdogInterval() {
-            services.append(WatchdogService(notifier: notifier, interval: interval, heartbeat: heartbeat))
+            services.append(WatchdogService(notifier: notifier, interval: interval, heartbeat: heartbeat, logger: logger))
         }
         var groupLogger = logger
         groupLogger.logLevel = .warning

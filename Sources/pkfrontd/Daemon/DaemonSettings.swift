@@ -1,5 +1,7 @@
 import Foundation
+import PluralKit
 import Rules
+import Systemd
 import Yams
 
 /// The daemon's settings after merging flags, environment and the config file
@@ -57,14 +59,14 @@ struct ConfigFile: Decodable, Equatable {
     /// Reads a config file. A missing default file is no error; a missing named file is.
     static func load(_ path: String, required: Bool) throws -> ConfigFile? {
         guard FileManager.default.fileExists(atPath: path) else {
-            if required { throw SettingsError("config file \(path) does not exist") }
+            if required { throw SettingsError("config file \(Credentials.shown(path)) does not exist") }
             return nil
         }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw SettingsError("cannot read config file \(path): \(error.localizedDescription)")
+            throw SettingsError("cannot read config file \(Credentials.shown(path)): \(error.localizedDescription)")
         }
         do {
             if let node = try Yams.compose(yaml: text) {
@@ -85,7 +87,7 @@ struct ConfigFile: Decodable, Equatable {
         } catch let error as SettingsError {
             throw error
         } catch {
-            throw SettingsError("\(path): not a valid config file: \(error)")
+            throw SettingsError("\(path): not a valid config file: \(Credentials.scrubbed("\(error)"))")
         }
     }
 }
@@ -106,15 +108,23 @@ extension DaemonSettings {
         let loaded = try ConfigFile.load(configPath, required: flags.config != nil)
         let config = loaded ?? ConfigFile()
 
-        let apiURL = flags.apiURL ?? environment["PKFRONTD_API_URL"] ?? config.apiURL ?? "https://api.pluralkit.me/v2"
-        guard apiURL.hasPrefix("http://") || apiURL.hasPrefix("https://") else {
-            throw SettingsError("the API URL \(apiURL) must start with https:// (or http:// for a local test server)")
+        let (apiURL, urlSource): (String, String) =
+            if let flag = flags.apiURL { (flag, "--api-url") }
+            else if let env = environment["PKFRONTD_API_URL"] { (env, "PKFRONTD_API_URL") }
+            else if let configured = config.apiURL { (configured, "api_url in \(configPath)") }
+            else { ("https://api.pluralkit.me/v2", "the default") }
+        do {
+            _ = try APIBaseURL.validate(apiURL)
+        } catch {
+            // The URL itself is not repeated when it holds a user name or password or looks like a token.
+            let shown = apiURL.contains("@") ? "" : " \(Credentials.shown(apiURL))"
+            throw SettingsError("\(urlSource)\(shown): \(error)")
         }
         let intervalText = pollInterval ?? config.pollInterval
         var interval = DaemonSettings.defaultPollInterval
         if let intervalText {
             guard let parsed = DurationParser.parse(intervalText), parsed >= .seconds(1) else {
-                throw SettingsError("poll interval '\(intervalText)' is not a duration of at least 1s (write e.g. 15s, 1m, 1h30m)")
+                throw SettingsError("poll interval '\(Credentials.shown(intervalText))' is not a duration of at least 1s (write e.g. 15s, 1m, 1h30m, 2.5m)")
             }
             interval = parsed
         }

@@ -17,6 +17,9 @@ enum MessageID {
         "rules_reloaded": "6b1f0c5e2d7a4c3f9e8d1a2b3c4d5e0d",
         "reload_failed": "6b1f0c5e2d7a4c3f9e8d1a2b3c4d5e0e",
         "startup_failed": "6b1f0c5e2d7a4c3f9e8d1a2b3c4d5e0f",
+        "token_accepted": "6b1f0c5e2d7a4c3f9e8d1a2b3c4d5e10",
+        "state_reset": "6b1f0c5e2d7a4c3f9e8d1a2b3c4d5e11",
+        "outbox_quarantined": "6b1f0c5e2d7a4c3f9e8d1a2b3c4d5e12",
     ]
 
     /// The id for an event kind.
