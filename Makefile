@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 DEBIAN_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config python3 systemd systemd-container util-linux curl tzdata
 
-.PHONY: all deps build test bench clean
+.PHONY: all deps build test bench bench-check clean
 
 all: build
 
@@ -32,6 +32,11 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product pkfrontd
 	python3 Benchmarks/poll_bench.py --pkfrontd .build/release/pkfrontd --seconds 30
+
+# Check time over growing rule files (realistic, unknown variables, deep nesting): linear or not.
+bench-check: deps
+	$(SWIFT) build -c release --product pkfrontd
+	python3 Benchmarks/check_bench.py --pkfrontd .build/release/pkfrontd
 
 clean:
 	rm -rf .build

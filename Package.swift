@@ -125,6 +125,7 @@ let package = Package(
             dependencies: [
                 "pkfrontd", "Systemd", "Rules", "FrontTracking", "PluralKit", "PluralKitFake",
                 .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -133,6 +134,7 @@ let package = Package(
             name: "PluralKitTests",
             dependencies: [
                 "PluralKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "ConcurrencyExtras", package: "swift-concurrency-extras"),
                 .product(name: "Logging", package: "swift-log"),

@@ -179,10 +179,10 @@ public actor FrontTracker {
             let cached = try store.cachedMembers(system: id)
             let refreshed = try store.membersRefreshed(system: id)
             if loaded == nil {
-                if store.wasTracked(system: id) {
-                    stateLost = "the state database \(store.path) holds no state for system \(id), which pkfrontd tracked before (the file was replaced, emptied or restored from an older copy)"
-                } else if store.found == .emptied {
+                if store.found == .emptied {
                     stateLost = "the state database \(store.path) was found empty or without pkfrontd's tables (emptied, truncated, or its write-ahead log lost)"
+                } else if store.wasTracked(system: id) {
+                    stateLost = "the state database \(store.path) holds no state for system \(id), which pkfrontd tracked before (the file was replaced, deleted or restored from an older copy)"
                 }
             } else {
                 try store.markTracked(system: id)

@@ -43,8 +43,15 @@ public final class StateStore: Sendable {
     public let found: Found
     /// Applied to every text stored in the outbox (the last line of defence against secrets).
     let redact: @Sendable (String) -> String
-    /// Test hook: called before each read of a system's state; throwing simulates a failed read.
-    let readFault = Mutex<(@Sendable () throws -> Void)?>(nil)
+    /// The operations a test can make fail (see `fault`).
+    enum Operation: Sendable { case readState, commit, acknowledge }
+    /// Test hook: called before each such operation; throwing simulates a failure there (busy,
+    /// I/O, a full disk).
+    let fault = Mutex<(@Sendable (Operation) throws -> Void)?>(nil)
+
+    private func check(_ operation: Operation) throws {
+        if let fault = fault.withLock({ $0 }) { try fault(operation) }
+    }
 
     /// How the database was found at open.
     public enum Found: Sendable, Hashable {
@@ -159,7 +166,7 @@ public final class StateStore: Sendable {
 
     /// The stored state of a system, or nil on first start.
     public func state(system: String) throws -> SystemState? {
-        if let fault = readFault.withLock({ $0 }) { try fault() }
+        try check(.readState)
         return try pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT front FROM system_state WHERE system = ?", arguments: [system]) else {
                 return nil
@@ -182,7 +189,8 @@ public final class StateStore: Sendable {
     /// sequence numbers. Either both are stored or neither.
     @discardableResult
     public func commit(_ state: SystemState, events: [FrontEvent], now: Timestamp = .now) throws -> [FrontEvent] {
-        try pool.write { db in
+        try check(.commit)
+        return try pool.write { db in
             let stored = try insert(events, db, now: now)
             try db.execute(
                 sql: "INSERT INTO system_state (system, front, updated) VALUES (?, ?, ?) ON CONFLICT(system) DO UPDATE SET front = excluded.front, updated = excluded.updated",
@@ -290,6 +298,7 @@ public final class StateStore: Sendable {
 
     /// Marks everything up to `seq` as handled by a consumer.
     public func acknowledge(consumer: String, through seq: Int64) throws {
+        try check(.acknowledge)
         try pool.write { db in
             try db.execute(
                 sql: "INSERT INTO consumer_ack (consumer, seq) VALUES (?, ?) ON CONFLICT(consumer) DO UPDATE SET seq = max(seq, excluded.seq)",

@@ -63,8 +63,13 @@ public struct TextTemplate: Sendable {
                 if c == "#" || c == "^" {
                     depth += 1
                     if depth > maxSectionDepth {
+                        let tag = tagStart.map { start -> String in
+                            let rest = source.dropFirst(start)
+                            let end = rest.range(of: "}}").map { rest[..<$0.upperBound] } ?? rest.prefix(20)
+                            return String(end)
+                        }
                         problems.append(.init(
-                            offset: tagStart, tag: nil,
+                            offset: tagStart, tag: tag,
                             message: "sections are nested more than \(maxSectionDepth) deep; flatten the template"))
                         return nil
                     }

@@ -81,3 +81,73 @@ struct CredentialTests {
         for text in ["\(c)", String(reflecting: c), c.description] { #expect(!text.contains("hunter2")) }
     }
 }
+
+@Suite("Tokens are checked at start, from every source, and never shown")
+struct TokenValidationTests {
+    static let token = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789+/AbCdEfGhIjKlMnOpQrStUvWxYz01"
+
+    /// Bad contents, with what the message must say.
+    static let bad: [(String, String, String)] = [
+        ("a comment line and CRLF", "# token\r\n\(token)\r\n", "comment"),
+        ("CRLF inside", "\(token)\r\n\(token)\r\n", "more than one line"),
+        ("a CR", "\(token)\r", "carriage return"),
+        ("a NUL", "\(token)\u{0}\n", "NUL"),
+        ("two lines", "\(token)\nsecond\n", "more than one line"),
+        ("spaces around", "  \(token) \n", "spaces"),
+        ("two trailing newlines", "\(token)\n\n", "more than one line"),
+        ("non-ASCII", "\(token)é\n", "non-ASCII"),
+    ]
+
+    @Test("each bad token file is refused through --token-file, the systemd credential and the config's token_file; the message names the source, never the value")
+    func files() throws {
+        for (name, content, reason) in Self.bad {
+            let dir = try TempDir()
+            let file = dir.path + "/token"
+            #expect(FileManager.default.createFile(atPath: file, contents: Data(content.utf8), attributes: [.posixPermissions: 0o600]))
+            let cases: [(String?, String?, [String: String], String)] = [
+                (file, nil, [:], "the token file \(file)"),
+                (nil, nil, ["CREDENTIALS_DIRECTORY": dir.path], "the systemd credential \(file)"),
+                (nil, file, [:], "token_file in the config"),
+            ]
+            for (tokenFile, configFile, environment, source) in cases {
+                do {
+                    _ = try Credentials.resolve(tokenFile: tokenFile, configTokenFile: configFile, environment: environment)
+                    Issue.record("\(name) through \(source) was accepted")
+                } catch let error as CredentialError {
+                    #expect(error.description.contains(source), "\(name): \(error)")
+                    #expect(error.description.contains(reason), "\(name): \(error)")
+                    #expect(!error.description.contains(Self.token.prefix(20)), "\(name): the value is shown")
+                }
+            }
+        }
+    }
+
+    @Test("PK_TOKEN with a newline, a CR or spaces inside is refused; one trailing newline is fine")
+    func environment() throws {
+        for value in ["\(Self.token)\nmore", "\(Self.token)\r\n\r\n", "\(Self.token) x", "\r\(Self.token)"] {
+            #expect(throws: CredentialError.self) { try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": value]) }
+            do {
+                _ = try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": value])
+            } catch {
+                #expect("\(error)".hasPrefix("PK_TOKEN "))
+                #expect(!"\(error)".contains(Self.token.prefix(20)))
+            }
+        }
+        #expect(try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": Self.token + "\r\n"])?.reveal() == Self.token)
+    }
+
+    @Test("a value that looks like a token is not repeated: a token pasted as --token-file")
+    func pastedAsPath() throws {
+        do {
+            _ = try Credentials.resolve(tokenFile: Self.token, configTokenFile: nil, environment: [:])
+            Issue.record("accepted")
+        } catch {
+            #expect(!"\(error)".contains(Self.token.prefix(20)), "\(error)")
+            #expect("\(error)".contains("looks like a token"))
+        }
+        #expect(Credentials.looksLikeToken(Self.token))
+        #expect(!Credentials.looksLikeToken("/tmp/pkfrontd-cred-794472FD-F641-488D-96FD-7A7C3075A9FB/token"))
+        #expect(!Credentials.looksLikeToken("/etc/pkfrontd/token"))
+        #expect(Credentials.scrubbed("line 3: 'api_url: \(Self.token)'") == "line 3: 'api_url: [token?]'")
+    }
+}

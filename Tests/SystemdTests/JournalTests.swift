@@ -82,6 +82,20 @@ struct JournalTests {
         #expect(all[1] == "<3>failed [PK_ERROR=\"HTTP 502: <html> bad\"]\n")
     }
 
+    @Test("the redactor is applied to the message and every field before anything is written")
+    func redacted() {
+        let lines = Lines()
+        let logger = Logger(label: "test") { _ in
+            var handler = JournalLogHandler(identifier: "pkfrontd", output: .prefixedStderr, stderr: lines.sink)
+            handler.redact = { $0.replacing("s3cr3t-token", with: "[token]") }
+            return handler
+        }
+        logger.error("request failed: bad header s3cr3t-token", metadata: ["error": "value s3cr3t-token", "list": ["s3cr3t-token"]])
+        #expect(lines.all.count == 1)
+        #expect(!lines.all[0].contains("s3cr3t-token"))
+        #expect(lines.all[0].contains("[token]"))
+    }
+
     @Test("readable coloured lines for a terminal")
     func terminal() {
         let lines = Lines()

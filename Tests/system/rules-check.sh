@@ -70,11 +70,19 @@ printf 'rules:\n  - name: half written\n    when: switch\n' > "$tmp/live-rules.y
 kill -HUP "$daemon"
 wait_for "reload failed, keeping the running configuration"
 logs | grep -q "live-rules.yaml:2:5: error: rule 'half written' has no \`do:\`" || { logs; fail "the reload names the problem"; }
+# A hostile file (600 nested sections; it crashed the daemon and stalled it for 35 s) is refused
+# on reload, and the daemon goes on polling: a switch logged right after still reaches the log.
+python3 -c 'import sys; t="{{#fronters}}"*600+"x"+"{{/fronters}}"*600; open(sys.argv[1],"w").write("rules:\n  - name: deep\n    when: switch\n    do:\n      - log: \""+t+"\"\n")' "$tmp/live-rules.yaml"
+kill -HUP "$daemon"
+for _ in $(seq 100); do [ "$(logs | grep -c "reload failed, keeping the running configuration")" -ge 2 ] && break; sleep 0.1; done
+logs | grep -q "live-rules.yaml:5:.*sections are nested more than 32 deep" || { logs; fail "the hostile reload is refused with its place"; }
+curl -s -X POST "$root/_control/switches" -d '{"members":["Robin"]}' > /dev/null
+wait_for "Robin is fronting"
 cp rules/examples/display-name-follows-first-fronter.yaml "$tmp/live-rules.yaml"
 kill -HUP "$daemon"
 wait_for "configuration reloaded (1 reload; 2 rules loaded)"
 kill -TERM "$daemon"; wait "$daemon" || true; daemon=""
-echo "ok - reload refuses a broken rule file (keeps the running rules) and swaps in a valid one"
+echo "ok - reload refuses a broken and a hostile rule file (keeps the running rules, keeps polling) and swaps in a valid one"
 
 # 5. A broken file: every problem with its place, exit 1.
 printf 'rules:\n  - name: broken\n    when: swtich\n    do:\n      - autoproxy: { server: Art Clob, mode: front }\n' > "$tmp/broken.yaml"
@@ -94,3 +102,20 @@ rc=$?
 set -e
 [ $rc = 78 ] || { cat "$tmp/refused.log"; fail "run with broken rules exits 78 (got $rc)"; }
 echo "ok - run refuses broken rules with exit 78"
+
+# 7. Hostile templates: nesting past 32 and more than 1000 tags in one template are refused with
+#    their place (check: exit 1; run: exit 78), instead of crashing (exit 139).
+python3 -c 'import sys; t="{{#fronters}}"*600+"x"+"{{/fronters}}"*600; open(sys.argv[1],"w").write("rules:\n  - name: deep\n    when: switch\n    do:\n      - log: \""+t+"\"\n")' "$tmp/deep.yaml"
+python3 -c 'import sys; t="{{first.name}}"*1001; open(sys.argv[1],"w").write("rules:\n  - name: many\n    when: switch\n    do:\n      - log: \""+t+"\"\n")' "$tmp/many.yaml"
+for f in deep many; do
+    set +e
+    "$bin" check --config "$tmp/config.yaml" --state-dir "$tmp/none" "$tmp/$f.yaml" > "$tmp/$f.out" 2>&1
+    rc=$?
+    "$bin" run --config "$tmp/config.yaml" --api-url "$base" --token-file "$tmp/token" --state-dir "$tmp/state" --rules "$tmp/$f.yaml" 2> "$tmp/$f.log"
+    rrc=$?
+    set -e
+    [ $rc = 1 ] || { cat "$tmp/$f.out"; fail "check on $f.yaml exits 1 (got $rc)"; }
+    [ $rrc = 78 ] || { cat "$tmp/$f.log"; fail "run on $f.yaml exits 78 (got $rrc)"; }
+    grep -q "^$tmp/$f.yaml:5:" "$tmp/$f.out" || { cat "$tmp/$f.out"; fail "$f.yaml: the problem has its line"; }
+done
+echo "ok - 600 nested sections and 1001 tags: check exits 1 and run 78, each with file:line:column"

@@ -34,6 +34,7 @@ step "sd_notify protocol" $S/notify-test.sh "$BIN"
 step "pkfrontd check: examples against fake-api --demo, offline, cached, broken" $S/rules-check.sh "$BIN"
 if is_root && command -v unshare >/dev/null && [ -x /lib/systemd/systemd-journald ]; then
     step "end to end: run against fake-api, events in the journal" $S/journald-sandbox.sh $S/e2e-journal.sh "$BIN"
+    step "bad tokens, bad URLs, pasted tokens: exit 78, and the token reaches no journal entry, output or database" $S/journald-sandbox.sh $S/token-leaks.sh "$BIN"
 else
     cannot "end to end in the journal" "needs root, unshare and systemd-journald"
 fi

@@ -233,11 +233,16 @@ struct DaemonService: Service {
     }
 
     func status(_ shared: SharedStatus) async -> String {
-        let front = await tracker.currentFront
+        Self.statusLine(front: await tracker.currentFront, shared)
+    }
+
+    /// The STATUS= line: the fronters (with, during an outage, when they were last seen), the
+    /// last poll's outcome, the reload count.
+    static func statusLine(front: [MemberRef], _ shared: SharedStatus) -> String {
         var text = front.isEmpty ? "Nobody fronting" : "Fronting: " + front.map(\.shown).joined(separator: ", ")
         if let stale = shared.staleSince.withLock({ $0 }) {
             // During an outage the front shown is the last one seen.
-            text += stale.map { " (as of \(Self.clockTime($0)))" } ?? " (not polled yet)"
+            text += stale.map { " (as of \(clockTime($0)))" } ?? " (not polled yet)"
         }
         text += "; " + shared.lastOutcome.withLock { $0 }
         let reloads = shared.reloads.withLock { $0 }

@@ -1,0 +1,164 @@
+import ArgumentParser
+import Foundation
+import FrontTracking
+import GRDB
+import Logging
+import PluralKit
+import Synchronization
+import Testing
+
+@testable import FrontTracking
+@testable import pkfrontd
+
+/// A state directory removed after the test.
+func withStore<T>(_ body: (StateStore, String) throws -> T) throws -> T {
+    let directory = NSTemporaryDirectory() + "pkfrontd-daemon-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    return try body(try StateStore(directory: directory), directory)
+}
+
+func switchEvent(_ n: Int) -> FrontEvent {
+    var e = FrontEvent(kind: .switch, system: "exmpl")
+    e.switchID = "s\(n)"
+    e.fronters = [MemberRef(id: "m\(n)", name: "Member \(n)")]
+    return e
+}
+
+/// Journal entries a test logger received: message and PK_EVENT_SEQ.
+final class Entries: Sendable {
+    let list = Mutex<[(message: String, seq: String?, event: String?)]>([])
+    var all: [(message: String, seq: String?, event: String?)] { list.withLock { $0 } }
+}
+
+struct EntryHandler: LogHandler {
+    let entries: Entries
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {
+        let m = event.metadata ?? [:]
+        entries.list.withLock { $0.append(("\(event.message)", m["PK_EVENT_SEQ"].map { "\($0)" }, m["PK_EVENT"].map { "\($0)" })) }
+    }
+}
+
+/// Fails the acknowledgments while `on` is set.
+final class AckSwitch: Sendable {
+    let on = Mutex(false)
+    struct Refused: Error {}
+}
+
+@Suite("Daemon parts: the journal consumer, STATUS, reload off the pool", .serialized)
+struct DaemonPartsTests {
+    @Test("an undecodable outbox row is reported once with its seq, kept, listed in quarantine, and the events after it go on")
+    func quarantine() throws {
+        try withStore { store, directory in
+            try store.appendOnly((1...5).map(switchEvent))
+            let queue = try DatabaseQueue(path: directory + "/state.sqlite")
+            try queue.write { db in try db.execute(sql: "UPDATE outbox SET payload = '{not json' WHERE seq = 2") }
+            let entries = Entries()
+            let journal = EventJournal(store: store, logger: Logger(label: "t") { _ in EntryHandler(entries: entries) })
+            #expect(try journal.drain() == 5)
+            #expect(entries.all.map(\.seq) == ["1", "2", "3", "4", "5"])
+            #expect(entries.all[1].event == "outbox_quarantined")
+            #expect(entries.all[1].message.contains("outbox entry 2 (switch) cannot be read"))
+            #expect(try journal.drain() == 0)
+            #expect(try store.quarantined(consumer: EventJournal.consumer) == [2])
+            let rows = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") }
+            #expect(rows == 5)  // never deleted
+            // A new process does not report it again either: it was acknowledged past.
+            let again = Entries()
+            #expect(try EventJournal(store: store, logger: Logger(label: "t") { _ in EntryHandler(entries: again) }).drain() == 0)
+        }
+    }
+
+    @Test("when acknowledging fails, written events are not written again, and the retries back off")
+    func acknowledgeBackoff() throws {
+        try withStore { store, _ in
+            let refusing = AckSwitch()
+            store.fault.withLock {
+                $0 = { operation in
+                    if operation == .acknowledge, refusing.on.withLock({ $0 }) { throw AckSwitch.Refused() }
+                }
+            }
+            try store.appendOnly([switchEvent(1), switchEvent(2)])
+            let entries = Entries()
+            let journal = EventJournal(store: store, logger: Logger(label: "t") { _ in EntryHandler(entries: entries) })
+            refusing.on.withLock { $0 = true }
+            var outcomes: [String] = []
+            for _ in 0..<8 {
+                do {
+                    outcomes.append("\(try journal.drain())")
+                } catch let error as EventJournal.AcknowledgeFailed {
+                    outcomes.append("fail(\(error.retryAfterDrains))")
+                }
+            }
+            // 1 entry written, then tries after 1, 2, 4 drains: skipped drains return 0.
+            #expect(outcomes == ["fail(1)", "fail(2)", "0", "fail(4)", "0", "0", "0", "fail(8)"], "\(outcomes)")
+            #expect(entries.all.map(\.seq) == ["1"])
+            refusing.on.withLock { $0 = false }
+            var written = 0
+            for _ in 0..<9 { written += try journal.drain() }
+            #expect(written == 1)  // only event 2 was still to write
+            #expect(entries.all.map(\.seq) == ["1", "2"])
+            #expect(try store.acknowledged(consumer: EventJournal.consumer) == 2)
+        }
+    }
+
+    @Test("STATUS during an outage shows when the front was last seen; after a rejected token, that it was accepted again")
+    func statusLine() throws {
+        let shared = DaemonService.SharedStatus()
+        let front = [MemberRef(id: "a", name: "Alex")]
+        let seen = Timestamp("2026-12-02T14:02:00Z")!
+        shared.record(.unchanged, at: seen)
+        #expect(DaemonService.statusLine(front: front, shared) == "Fronting: Alex; last poll ok")
+        shared.record(.failed("PluralKit timeout error"), at: seen)
+        let during = DaemonService.statusLine(front: front, shared)
+        #expect(during.hasPrefix("Fronting: Alex (as of \(DaemonService.clockTime(seen)))"), "\(during)")
+        #expect(during.contains("last poll failed"))
+        shared.record(.tokenDoubted, at: seen)
+        shared.record(.unauthorized, at: seen)
+        #expect(DaemonService.statusLine(front: front, shared).contains("token rejected"))
+        let later = Timestamp("2026-12-02T15:30:00Z")!
+        shared.record(.unchanged, at: later)
+        let accepted = DaemonService.statusLine(front: front, shared)
+        #expect(accepted == "Fronting: Alex; token accepted again at \(DaemonService.clockTime(later)); last poll ok", "\(accepted)")
+        #expect(DaemonService.clockTime(seen, now: Date(timeIntervalSince1970: 0)).count == "2026-12-02 14:02".count)
+    }
+
+    @Test("rules load off the cooperative pool within a bound: a load past it is given up (the running rules stay)")
+    func offThePool() async throws {
+        #expect(try await DaemonService.offThePool(bound: .seconds(30)) { 42 } == 42)
+        await #expect(throws: SettingsError.self) {
+            try await DaemonService.offThePool(bound: .seconds(30)) { () throws -> Int in throw SettingsError("broken") }
+        }
+        let release = DispatchSemaphore(value: 0)
+        do {
+            _ = try await DaemonService.offThePool(bound: .milliseconds(200)) { () -> Int in
+                release.wait()  // a load that does not end by itself
+                return 1
+            }
+            Issue.record("expected the bound to end the wait")
+        } catch {
+            #expect("\(error)".contains("took longer than"))
+        }
+        release.signal()
+    }
+
+    @Test("API URLs that used to crash or retry forever stop the start with a message", arguments: [
+        "http://127.0.0.1:70000/v2", "http://[::1", "http://", "http://exa mple/v2", "http://user:hunter2@127.0.0.1:8080/v2",
+    ])
+    func badURLs(url: String) throws {
+        do {
+            _ = try DaemonSettings.resolve(
+                flags: SharedOptions.parse(["--api-url", url]), rules: nil, pollInterval: nil, systems: [], dryRun: false,
+                environment: ["HOME": "/home/u"])
+            Issue.record("accepted \(url)")
+        } catch let error as SettingsError {
+            #expect(error.description.hasPrefix("--api-url"))
+            #expect(!error.description.contains("hunter2"))
+        }
+    }
+}
