@@ -100,14 +100,14 @@ public actor FrontTracker {
         } catch let error as PluralKitError where error.isUnauthorized {
             return unauthorized(error)
         } catch let error as PluralKitError {
-            return failed(client.redacted(error.description), outage: error.isOutage)
+            return failed(client.redacted(error.description), outage: error.isOutage, local: false)
         } catch let error as StateStoreError {
-            return failed(client.redacted(error.description), outage: false)
+            return failed(client.redacted(error.description), outage: false, local: true)
         } catch is CancellationError {
             return .failed("cancelled")
         } catch {
             // GRDB: busy, I/O, a full disk, a damaged file. Not the API's fault.
-            return failed(client.redacted("the state database failed: \(error)"), outage: false)
+            return failed(client.redacted("the state database failed: \(error)"), outage: false, local: true)
         }
     }
 
@@ -129,10 +129,12 @@ public actor FrontTracker {
     /// A handled failure. Only an outage of the API (network errors, timeouts, 5xx, garbage or
     /// rate-limit storms) counts towards `api_unreachable`; a local problem (the database, a
     /// full disk) or a request the API refuses (400, 403, 404) is logged, not reported as one.
-    private func failed(_ message: String, outage: Bool) -> TickResult {
+    private func failed(_ message: String, outage: Bool, local: Bool) -> TickResult {
         tokenDoubted = false
         guard outage else {
-            logger.error("poll failed: \(message)", metadata: ["PK_EVENT": "state_error"])
+            // A local problem is a journal entry of its own (`state_error`); a request the API
+            // refused is logged as it is. Neither is an outage of the API.
+            logger.error("poll failed: \(message)", metadata: local ? ["PK_EVENT": "state_error"] : [:])
             return .failed(message)
         }
         failures += 1
@@ -224,7 +226,7 @@ public actor FrontTracker {
             }
             st.known.removeAll { $0.id == cur.id }
             st.known.append(cur)
-        } else if current == nil || st.known.contains(where: { $0.id == current!.id }) {
+        } else if current.map({ c in st.known.contains { $0.id == c.id } }) ?? true {
             // Newer switches were deleted: the front went back to an older (or no) switch.
             let keepFrom = current.flatMap { c in st.known.first { $0.id == c.id }?.timestamp }
             let gone = st.known.filter { s in keepFrom.map { s.timestamp > $0 } ?? true }.sorted { $0.timestamp < $1.timestamp }

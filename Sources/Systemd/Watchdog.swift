@@ -12,6 +12,10 @@ import Synchronization
 public final class Heartbeat: Sendable {
     /// The guarded work's phase.
     public enum Phase: Sendable, Hashable {
+        /// Not started yet: no pings until the first unit of work is done (the loop's first
+        /// wait; the daemon sends `READY=1` just before it). Until then systemd's start timeout
+        /// guards the start, not the watchdog.
+        case starting
         /// Waiting on purpose: alive for as long as it waits.
         case waiting
         /// Working on unit `id`, which should end (or beat) within `bound`.
@@ -20,8 +24,10 @@ public final class Heartbeat: Sendable {
 
     private struct State {
         var beats: UInt64 = 0
-        var phase: Phase = .waiting
+        var phase: Phase = .starting
         var units: UInt64 = 0
+        /// Whether a first unit of work has been done (the work waited once).
+        var hasWaited = false
     }
 
     private let state = Mutex(State())
@@ -45,6 +51,7 @@ public final class Heartbeat: Sendable {
         state.withLock {
             $0.beats &+= 1
             $0.phase = .waiting
+            $0.hasWaited = true
         }
     }
 
@@ -54,7 +61,7 @@ public final class Heartbeat: Sendable {
     /// The current phase.
     public var phase: Phase { state.withLock { $0.phase } }
 
-    fileprivate var snapshot: (beats: UInt64, phase: Phase) { state.withLock { ($0.beats, $0.phase) } }
+    fileprivate var snapshot: (beats: UInt64, phase: Phase, started: Bool) { state.withLock { ($0.beats, $0.phase, $0.hasWaited) } }
 }
 
 /// Pings the systemd watchdog (`WATCHDOG=1`) at half its interval while the guarded work is
@@ -66,9 +73,12 @@ public struct WatchdogService: Service {
     let interval: Duration
     let heartbeat: Heartbeat
     let ping: @Sendable () -> Void
-    let sleep: @Sendable (Duration) async throws -> Void
+    /// Waits until this long after the service started (checks keep a fixed cadence, no drift).
+    let sleepUntil: @Sendable (Duration) async throws -> Void
     let now: @Sendable () -> Duration
     let logger: Logger?
+    /// Called after each period's check (tests follow the service with it).
+    let checked: @Sendable () -> Void
 
     /// - Parameters:
     ///   - interval: the manager's watchdog interval (`WatchdogSec=`, from ``Notifier/watchdogInterval()``).
@@ -84,13 +94,21 @@ public struct WatchdogService: Service {
     public init<C: Clock<Duration>>(
         interval: Duration, heartbeat: Heartbeat, clock: C, logger: Logger? = nil, ping: @escaping @Sendable () -> Void
     ) {
+        self.init(interval: interval, heartbeat: heartbeat, clock: clock, logger: logger, checked: {}, ping: ping)
+    }
+
+    init<C: Clock<Duration>>(
+        interval: Duration, heartbeat: Heartbeat, clock: C, logger: Logger?, checked: @escaping @Sendable () -> Void,
+        ping: @escaping @Sendable () -> Void
+    ) {
         let start = clock.now
         self.interval = interval
         self.heartbeat = heartbeat
         self.ping = ping
-        self.sleep = { try await clock.sleep(until: clock.now.advanced(by: $0), tolerance: nil) }
+        self.sleepUntil = { try await clock.sleep(until: start.advanced(by: $0), tolerance: nil) }
         self.now = { start.duration(to: clock.now) }
         self.logger = logger
+        self.checked = checked
     }
 
     /// Uses a custom wait between checks (tests drive the periods one by one); a unit's time is
@@ -100,37 +118,44 @@ public struct WatchdogService: Service {
         self.interval = interval
         self.heartbeat = heartbeat
         self.ping = { notifier.watchdog() }
-        self.sleep = { wait in
-            try await sleep(wait)
+        self.sleepUntil = { _ in
+            try await sleep(interval / 2)
             periods.withLock { $0 += 1 }
         }
         self.now = { (interval / 2) * Int(periods.withLock { $0 }) }
         self.logger = nil
+        self.checked = {}
     }
 
     public func run() async throws {
         var judge = Judge()
+        let half = interval / 2
+        var next = half
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            let deadline = next
             do {
-                try await cancelWhenGracefulShutdown { try await sleep(interval / 2) }
+                try await cancelWhenGracefulShutdown { try await sleepUntil(deadline) }
             } catch {
                 return
             }
-            let (beats, phase) = heartbeat.snapshot
-            switch judge.alive(beats: beats, phase: phase, now: now()) {
+            let now = now()
+            // A fixed cadence; after a long stall (the process was stopped) start afresh from now.
+            next = next + half > now ? next + half : now + half
+            let (beats, phase, started) = heartbeat.snapshot
+            switch judge.alive(beats: beats, phase: started ? phase : .starting, now: now) {
             case .alive: ping()
             case .hung(let elapsed, let bound):
                 logger?.critical(
                     "the poll loop has made no progress for \(elapsed) (its bound is \(bound)); no longer feeding the watchdog, so systemd will restart pkfrontd",
                     metadata: ["PK_EVENT": "watchdog_starved"])
-            case .stillHung: break
+            case .stillHung, .notStarted: break
             }
+            checked()
         }
     }
-
     /// Decides, period by period, whether the guarded work is alive.
     struct Judge {
-        enum Verdict: Equatable { case alive, hung(elapsed: Duration, bound: Duration), stillHung }
+        enum Verdict: Equatable { case alive, hung(elapsed: Duration, bound: Duration), stillHung, notStarted }
         var lastBeats: UInt64?
         var progressAt: Duration = .zero
         var reported = false
@@ -142,6 +167,8 @@ public struct WatchdogService: Service {
                 reported = false
             }
             switch phase {
+            case .starting:
+                return .notStarted
             case .waiting:
                 return .alive
             case .working(_, let bound):

@@ -208,4 +208,18 @@ struct StateSafetyTests {
             #expect(try store.allEvents().map(\.kind) == [.tokenRejected, .tokenAccepted])
         }
     }
+
+    @Test("what is stored in the outbox passes through the redactor: a token in an error text never reaches state.sqlite")
+    func storedPayloadsAreRedacted() throws {
+        let directory = NSTemporaryDirectory() + "pkfrontd-redact-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let secret = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+        let store = try StateStore(directory: directory, redact: { $0.replacing(secret, with: "[token]") })
+        var event = FrontEvent(kind: .apiUnreachable, system: "exmpl")
+        event.error = "header value \(secret) refused"
+        let stored = try store.appendOnly([event])
+        #expect(stored.first?.error == "header value [token] refused")
+        let raw = try DatabaseQueue(path: directory + "/state.sqlite").read { db in try String.fetchAll(db, sql: "SELECT payload FROM outbox") }
+        #expect(raw.count == 1 && !raw[0].contains(secret) && raw[0].contains("[token]"))
+    }
 }

@@ -77,7 +77,9 @@ struct NotifierTests {
     func watchdogFollowsProgress() async throws {
         let socket = try NotifySocket()
         let heartbeat = Heartbeat()
-        // One unit of work bounded at 2 s (each period here counts as 1 s).
+        // After a first unit (no pings before it), one unit of work bounded at 2 s (each period
+        // here counts as 1 s).
+        heartbeat.waiting()
         heartbeat.working(within: .seconds(2))
         // The test runs the periods one by one: the service says when it waits, the test
         // decides whether the work made progress, then ends the wait.
@@ -114,6 +116,7 @@ struct NotifierTests {
     func judge() {
         var judge = WatchdogService.Judge()
         let bound = Duration.seconds(10)
+        #expect(judge.alive(beats: 0, phase: .starting, now: .seconds(0)) == .notStarted)
         #expect(judge.alive(beats: 1, phase: .waiting, now: .seconds(0)) == .alive)
         #expect(judge.alive(beats: 1, phase: .waiting, now: .seconds(3600)) == .alive)
         #expect(judge.alive(beats: 2, phase: .working(id: 1, bound: bound), now: .seconds(3601)) == .alive)

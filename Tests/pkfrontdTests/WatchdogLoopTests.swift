@@ -8,6 +8,7 @@ import Synchronization
 import Systemd
 import Testing
 
+@testable import Systemd
 @testable import pkfrontd
 
 /// The daemon's poll loop and the watchdog service on one test clock, against the fake over a
@@ -20,8 +21,14 @@ final class LoopDriver: Sendable {
     let due = Mutex<(at: TestClock<Duration>.Instant?, waits: Int)>((nil, 0))
     /// Virtual times of the WATCHDOG=1 pings, as offsets from the start.
     let pings = Mutex<[Duration]>([])
+    /// How many periods the watchdog has checked.
+    let checks = Mutex(0)
+    let half: Duration
 
-    init() { start = clock.now }
+    init(watchdog: Duration) {
+        start = clock.now
+        half = watchdog / 2
+    }
 
     var elapsed: Duration { start.duration(to: clock.now) }
 
@@ -37,25 +44,31 @@ final class LoopDriver: Sendable {
         pings.withLock { $0.append(at) }
     }
 
-    /// Waits (real time) until the loop has begun more than `waits` waits; false after 10 s.
-    func waitForWait(after waits: Int) async -> Bool {
+    /// Waits (real time) until `done` holds; false after 10 s.
+    func waitFor(_ done: () -> Bool) async -> Bool {
         for _ in 0..<10_000 {
-            if due.withLock({ $0.waits }) > waits { return true }
+            if done() { return true }
             try? await Task.sleep(for: .milliseconds(1))
         }
         return false
     }
 
+    func waitForWait(after waits: Int) async -> Bool { await waitFor { due.withLock { $0.waits } > waits } }
+
     /// Runs virtual time forward in 1 s steps for `total`; whenever the loop's wait ends, lets its
-    /// tick finish (in real time) before going on. With `hanging`, ticks never finish: time just runs.
+    /// tick finish (in real time) before going on. With `hanging`, ticks after the first never
+    /// finish: time just runs.
     func run(for total: Duration, hanging: Bool = false) async {
-        if !hanging { #expect(await waitForWait(after: 0), "the first tick never finished") }
+        #expect(await waitForWait(after: 0), "the first tick never finished")
         while elapsed < total {
             let (at, waits) = due.withLock { $0 }
             await clock.advance(by: .seconds(1))
             if !hanging, let at, clock.now >= at {
                 #expect(await waitForWait(after: waits), "a tick did not finish at \(elapsed)")
             }
+            // The watchdog checks at every multiple of half its interval: let it, before time goes on.
+            let periods = Int(elapsed / half)
+            #expect(await waitFor { checks.withLock { $0 } >= periods }, "the watchdog did not check at \(elapsed)")
         }
     }
 
@@ -71,13 +84,19 @@ final class LoopDriver: Sendable {
     }
 }
 
-/// A transport whose requests never answer (until cancelled): a hung poll.
-struct HangingTransport: HTTPTransport {
+/// A transport that forwards to the real one until `hang` is set; then requests never answer
+/// (until cancelled): a hung poll.
+final class HangingTransport: HTTPTransport {
+    let inner = AsyncHTTPClientTransport()
+    let hang = Mutex(false)
     func send(_ request: TransportRequest, timeout: Duration) async throws -> TransportResponse {
-        try await Task.sleep(for: .seconds(3600))
-        throw CancellationError()
+        if hang.withLock({ $0 }) {
+            try await Task.sleep(for: .seconds(3600))
+            throw CancellationError()
+        }
+        return try await inner.send(request, timeout: timeout)
     }
-    func shutdown() async throws {}
+    func shutdown() async throws { try await inner.shutdown() }
 }
 
 @Suite("The watchdog and the poll loop", .serialized)
@@ -95,7 +114,7 @@ struct WatchdogLoopTests {
         prepare(fake)
         let directory = NSTemporaryDirectory() + "pkfrontd-watchdog-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let driver = LoopDriver()
+        let driver = LoopDriver(watchdog: Self.watchdog)
         let results = Mutex<[FrontTracker.TickResult]>([])
         try await fake.withServer { base in
             let client = PluralKitClient(
@@ -117,7 +136,9 @@ struct WatchdogLoopTests {
         let loop = DaemonService.pollLoop(
             tracker: tracker, schedule: schedule, clock: driver.clock, heartbeat: heartbeat, observe: driver.observe
         ) { record($0) }
-        let watchdog = WatchdogService(interval: Self.watchdog, heartbeat: heartbeat, clock: driver.clock, logger: logger) { driver.ping() }
+        let watchdog = WatchdogService(
+            interval: Self.watchdog, heartbeat: heartbeat, clock: driver.clock, logger: logger,
+            checked: { driver.checks.withLock { $0 += 1 } }, ping: { driver.ping() })
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await loop.run() }
             group.addTask { try? await watchdog.run() }
@@ -154,38 +175,30 @@ struct WatchdogLoopTests {
 
     @Test("a tick that hangs stops the heartbeat once it runs past its bound, and says so once")
     func hangingTick() async throws {
+        let fake = FakePluralKit()
+        fake.rateLimits = .off
+        let system = fake.loadDemo()
         let directory = NSTemporaryDirectory() + "pkfrontd-watchdog-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let client = PluralKitClient(token: Token("x"), transport: HangingTransport(), clock: ContinuousClock())
-        let tracker = FrontTracker(client: client, store: try StateStore(directory: directory))
-        let driver = LoopDriver()
-        let lines = Lines()
-        var logger = Logger(label: "test") { _ in CapturingHandler(lines: lines) }
-        logger.logLevel = .info
-        try await run(driver: driver, tracker: tracker, interval: .seconds(15), total: .seconds(600), hanging: true, logger: logger)
+        let driver = LoopDriver(watchdog: Self.watchdog)
+        let entries = Entries()
+        let logger = Logger(label: "test") { _ in EntryHandler(entries: entries) }
+        let transport = HangingTransport()
+        try await fake.withServer { base in
+            let client = PluralKitClient(
+                token: Token(system.token), configuration: .init(baseURL: base, retry: .none), transport: transport, clock: ContinuousClock())
+            let tracker = FrontTracker(client: client, store: try StateStore(directory: directory))
+            // The first tick works (the baseline); every later one hangs.
+            try await run(driver: driver, tracker: tracker, interval: .seconds(15), total: .seconds(600), hanging: true, logger: logger) { _ in
+                transport.hang.withLock { $0 = true }
+            }
+            try await transport.shutdown()
+        }
         let pings = driver.pings.withLock { $0 }
-        // The tick began at 0 with a bound of 90 s. The watchdog first sees it at 60 (and counts
-        // from then: it cannot know better), pings at 60 and 120, and stops at 180: systemd
-        // restarts the service 120 s after the last ping.
+        // The second tick begins at 15 s with a bound of 90 s. The watchdog first sees it at 60
+        // (and counts from then: it cannot know better), pings at 60 and 120, and stops at 180:
+        // systemd restarts the service 120 s after the last ping.
         #expect(pings == [.seconds(60), .seconds(120)], "\(pings)")
-        #expect(lines.all.filter { $0.contains("no progress") }.count == 1)
+        #expect(entries.all.filter { $0.message.contains("no progress") }.count == 1)
     }
-}
-
-/// Log messages, collected.
-final class Lines: Sendable {
-    let list = Mutex<[String]>([])
-    var all: [String] { list.withLock { $0 } }
-}
-
-/// Collects log messages.
-struct CapturingHandler: LogHandler {
-    let lines: Lines
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-    func log(event: LogEvent) { lines.list.withLock { $0.append("\(event.message)") } }
 }

@@ -1,6 +1,6 @@
 # fake-lib.sh — sourced by the system tests that run `pkfrontd fake-api --demo`.
 # Sets up $tmp (a scratch directory), a cleanup trap that stops $daemon and $fake and removes
-# $tmp, and start_fake BINARY, which starts the fake and sets $fake (its pid), $base (its API
+# $tmp, and start_fake BINARY [ARGS...], which starts the fake and sets $fake (its pid), $base (its API
 # URL), $root (base without /v2) and writes the token to $tmp/token (mode 600).
 tmp=$(mktemp -d)
 fake=""; daemon=""
@@ -11,8 +11,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_fake() {
-    "$1" fake-api --demo > "$tmp/fake.json" 2>"$tmp/fake.log" &
+start_fake() {  # start_fake BINARY [FAKE-API ARGS...]
+    local bin=$1; shift
+    "$bin" fake-api --demo "$@" > "$tmp/fake.json" 2>"$tmp/fake.log" &
     fake=$!
     for _ in $(seq 100); do [ -s "$tmp/fake.json" ] && break; sleep 0.1; done
     base=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["base_url"])' "$tmp/fake.json")

@@ -7,22 +7,12 @@
 # in the state directories are searched for the token and the password: zero hits.
 set -euo pipefail
 bin=$(realpath "$1")
-tmp=$(mktemp -d)
-fake=""; daemon=""
-cleanup() {
-    [ -n "$daemon" ] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-    [ -n "$fake" ] && kill -TERM "$fake" 2>/dev/null && wait "$fake" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/fake-lib.sh"
 fail() { echo "not ok - $*"; exit 1; }
 
 token=$(python3 -c 'import base64,os; print(base64.b64encode(os.urandom(48)).decode())')
 secret_pass="hunter2-$(cat /proc/sys/kernel/random/uuid)"
-"$bin" fake-api --demo --token "$token" > "$tmp/fake.json" 2> "$tmp/fake.log" &
-fake=$!
-for _ in $(seq 100); do [ -s "$tmp/fake.json" ] && break; sleep 0.1; done
-base=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["base_url"])' "$tmp/fake.json")
+start_fake "$bin" --token "$token"
 : > "$tmp/config.yaml"
 
 write() {  # write FILE CONTENT-as-printf-format
@@ -72,7 +62,6 @@ echo "ok - check names the problem with each bad token"
 # A good token, for contrast, with the API failing: every poll failure is logged and stored.
 "$bin" run --config "$tmp/config.yaml" --state-dir "$tmp/state-good" --api-url "$base" --token-file "$tmp/good-token" --poll-interval 1s > "$tmp/out-good" 2> "$tmp/err-good" &
 daemon=$!
-root=${base%/v2}
 curl -s -X POST "$root/_control/faults" -d '{"kind":"bad_gateway","count":1000}' > /dev/null
 for _ in $(seq 400); do
     journalctl --sync

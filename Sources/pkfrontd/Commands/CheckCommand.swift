@@ -74,7 +74,11 @@ enum NameDirectory {
                 logger.logLevel = .critical
                 let client = PluralKitClient(
                     token: Token(secret),
-                    configuration: .init(baseURL: settings.apiURL, userAgent: "pkfrontd/\(PKFrontd.version) check"),
+                    // One retry and a short timeout: with the API out of reach, check falls back
+                    // to the cache in seconds instead of waiting out the daemon's patient retries.
+                    configuration: .init(
+                        baseURL: settings.apiURL, userAgent: "pkfrontd/\(PKFrontd.version) check", timeout: .seconds(8),
+                        retry: RetryPolicy(maxRetries: 1)),
                     logger: logger)
                 do {
                     async let members = client.getMembers()

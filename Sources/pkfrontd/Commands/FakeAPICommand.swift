@@ -18,6 +18,9 @@ struct FakeAPICommand: AsyncParsableCommand {
             send the token as its Authorization header. Scenarios are driven through the control \
             interface under /_control/ (state, seed, demo, switches, members, guild-settings, \
             accounts, messages, privacy, requests).
+
+            It is a test tool: the control interface is unauthenticated and hands out every \
+            system's token (GET /_control/state). It listens on 127.0.0.1 only.
             """)
 
     @Option(help: "The port to listen on (0 picks a free one).")
