@@ -9,6 +9,8 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     private let client: HTTPClient
     /// The largest response body accepted (PluralKit's largest, a 1000-member list, is ~2 MB).
     public let maxBodyBytes: Int
+    /// How long to wait for a TCP connection.
+    public let connectTimeout: Duration
 
     /// Creates a transport with its own connection pool on the shared event loop group.
     /// - Parameters:
@@ -16,10 +18,15 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     ///     answer should fail a poll in seconds; the read timeout is the client's `timeout`).
     ///   - maxConnections: connections kept per host.
     public init(connectTimeout: Duration = .seconds(4), maxConnections: Int = 4, maxBodyBytes: Int = 16 << 20) {
+        self.connectTimeout = connectTimeout
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000
             + connectTimeout.components.attoseconds / 1_000_000_000))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
+        // A refused or failed connection fails the attempt at once: the client retries on its
+        // own schedule (RetryPolicy). Left on, the pool would retry quietly until the connect
+        // timeout, so every attempt against a host that refuses would take the whole timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.redirectConfiguration = .disallow
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.maxBodyBytes = maxBodyBytes
