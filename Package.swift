@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "PluralKit", targets: ["PluralKit"]),
         .library(name: "PluralKitFake", targets: ["PluralKitFake"]),
+        .library(name: "FrontEvents", targets: ["FrontEvents"]),
         .executable(name: "pkfrontd", targets: ["pkfrontd"]),
     ],
     dependencies: [
@@ -48,9 +49,14 @@ let package = Package(
             ]
         ),
         .target(
+            name: "FrontEvents",
+            dependencies: ["PluralKit"]
+        ),
+        .target(
             name: "FrontTracking",
             dependencies: [
                 "PluralKit",
+                "FrontEvents",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -59,7 +65,7 @@ let package = Package(
             name: "Rules",
             dependencies: [
                 "PluralKit",
-                "FrontTracking",
+                "FrontEvents",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
@@ -79,6 +85,7 @@ let package = Package(
                 "PluralKit",
                 "PluralKitFake",
                 "Systemd",
+                "FrontEvents",
                 "FrontTracking",
                 "Rules",
                 .product(name: "Yams", package: "Yams"),
@@ -101,16 +108,20 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "FrontEventsTests",
+            dependencies: ["FrontEvents", "PluralKit"]
+        ),
+        .testTarget(
             name: "FrontTrackingTests",
             dependencies: [
-                "FrontTracking", "PluralKit", "PluralKitFake",
+                "FrontTracking", "FrontEvents", "PluralKit", "PluralKitFake",
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
             name: "RulesTests",
-            dependencies: ["Rules", "PluralKit", "PluralKitFake", "FrontTracking"],
+            dependencies: ["Rules", "PluralKit", "PluralKitFake", "FrontEvents", "FrontTracking"],
             resources: [.copy("Corpus")]
         ),
         .testTarget(
@@ -123,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "pkfrontdTests",
             dependencies: [
-                "pkfrontd", "Systemd", "Rules", "FrontTracking", "PluralKit", "PluralKitFake",
+                "pkfrontd", "Systemd", "Rules", "FrontEvents", "FrontTracking", "PluralKit", "PluralKitFake",
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

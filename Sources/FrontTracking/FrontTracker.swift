@@ -1,4 +1,5 @@
 public import Logging
+public import FrontEvents
 public import PluralKit
 
 /// Turns PluralKit's fronters and switch history into events, stored in the outbox before
@@ -107,7 +108,7 @@ public actor FrontTracker {
             return .failed("cancelled")
         } catch {
             // GRDB: busy, I/O, a full disk, a damaged file. Not the API's fault.
-            return failed(client.redacted("the state database failed: \(error)"), outage: false, local: true)
+            return failed(client.redacted("the state database \(store.path) failed: \(error)"), outage: false, local: true)
         }
     }
 
@@ -134,7 +135,14 @@ public actor FrontTracker {
         guard outage else {
             // A local problem is a journal entry of its own (`state_error`); a request the API
             // refused is logged as it is. Neither is an outage of the API.
-            logger.error("poll failed: \(message)", metadata: local ? ["PK_EVENT": "state_error"] : [:])
+            if local {
+                logger.error(
+                    "poll failed: \(message); retrying at the next poll",
+                    metadata: Dictionary(JournalEntry.stateError.fields.map { ($0.name, .string($0.value)) }) { a, _ in a }
+                        .merging(["PK_STATE_DB": "\(store.path)"]) { a, _ in a })
+            } else {
+                logger.error("poll failed: \(message)")
+            }
             return .failed(message)
         }
         failures += 1

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+public import FrontEvents
 public import PluralKit
 import Synchronization
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import FrontEvents
 import Foundation
 
 /// One file's top level, before the files of a directory are merged.

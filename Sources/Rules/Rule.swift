@@ -1,4 +1,4 @@
-public import FrontTracking
+public import FrontEvents
 
 /// One rule: when something happens (or while something is true), if conditions hold, do actions.
 public struct Rule: Sendable {
@@ -105,49 +105,9 @@ public struct Schedule: Sendable, Hashable {
     public var days: Set<Weekday>
 }
 
-/// Every event a rule can react to (PRODUCT.md "Events"): the tracker's, and the daemon's own.
-public enum EventKind: Sendable, Hashable, CaseIterable, CustomStringConvertible {
-    /// An event of the front tracker (`switch`, `fronter_added`, …, `token_rejected`).
-    case tracker(FrontEvent.Kind)
-    /// `daemon_started`: the daemon started (re-apply state).
-    case daemonStarted
-    /// `daemon_stopping`: the daemon is stopping.
-    case daemonStopping
-    /// `rules_reloaded`: the rules were reloaded.
-    case rulesReloaded
-
-    /// Every kind: the tracker's, then the daemon's.
-    public static let allCases: [EventKind] =
-        FrontEvent.Kind.allCases.map { .tracker($0) } + [.daemonStarted, .daemonStopping, .rulesReloaded]
-
-    /// The name written in rule files and in `PK_EVENT=`.
-    public var rawValue: String {
-        switch self {
-        case .tracker(let kind): kind.rawValue
-        case .daemonStarted: "daemon_started"
-        case .daemonStopping: "daemon_stopping"
-        case .rulesReloaded: "rules_reloaded"
-        }
-    }
-
-    /// The kind with this name.
-    public init?(rawValue: String) {
-        guard let found = Self.allCases.first(where: { $0.rawValue == rawValue }) else { return nil }
-        self = found
-    }
-
-    /// The name (`switch`, `daemon_started`, …).
-    public var description: String { rawValue }
-
-    /// Events that mean the front changed.
-    public var isFrontChange: Bool {
-        guard case .tracker(let kind) = self else { return false }
-        switch kind {
-        case .switch, .fronterAdded, .fronterRemoved, .firstFronterChanged, .frontCleared, .switchEdited, .switchDeleted: return true
-        case .apiUnreachable, .apiRecovered, .tokenRejected, .tokenAccepted, .stateReset: return false
-        }
-    }
-}
+/// Every event a rule can react to (PRODUCT.md "Events"): the tracker's, and the daemon's own —
+/// the one vocabulary of `FrontEvents`, named in rule files and in `PK_EVENT=` by `rawValue`.
+public typealias EventKind = FrontEvent.Kind
 
 /// A condition, with where it was written.
 public indirect enum Condition: Sendable, Hashable {

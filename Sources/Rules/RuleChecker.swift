@@ -1,3 +1,4 @@
+import FrontEvents
 /// Checks that need the whole rule set: unique names, template variables, member names, loops.
 struct RuleChecker {
     let directory: Directory?

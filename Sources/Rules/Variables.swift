@@ -1,29 +1,14 @@
-import FrontTracking
+public import FrontEvents
 
 /// The variables templates can use, per trigger (documented in rules/README.md).
 public enum TemplateVariables {
-    /// The shape of a variable.
-    public indirect enum Shape: Sendable, Hashable {
-        /// Text.
-        case text
-        /// A number.
-        case number
-        /// true or false.
-        case flag
-        /// A mapping with known keys.
-        case object([String: Shape])
-        /// A list of items of a shape.
-        case list(Shape)
-    }
+    /// The shape of a variable (defined with the event vocabulary, which says what each kind provides).
+    public typealias Shape = VariableShape
 
     /// A member: `id`, `uuid`, `name`, `display_name`, `shown` (display name, else name).
-    public static let member: Shape = .object([
-        "id": .text, "uuid": .text, "name": .text, "display_name": .text, "shown": .text,
-    ])
+    public static let member = VariableShape.member
     /// A switch: `id`, `timestamp`, `fronters`, `fronter_names`.
-    public static let switchInfo: Shape = .object([
-        "id": .text, "timestamp": .text, "fronters": .list(member), "fronter_names": .text,
-    ])
+    public static let switchInfo = VariableShape.switchInfo
 
     /// Variables every rule can use.
     public static let common: [String: Shape] = [
@@ -37,33 +22,12 @@ public enum TemplateVariables {
         "fronter_count": .number,
     ]
 
-    /// What the previous front looked like.
-    static let previous: [String: Shape] = [
-        "previous_fronters": .list(member), "previous_first": member, "previous_names": .text,
-    ]
-
-    /// Variables for one trigger (on top of `common`).
+    /// Variables for one trigger (on top of `common`): for an event, what its kind's
+    /// description in `FrontEvents` lists.
     public static func extra(for trigger: Trigger.Kind) -> [String: Shape] {
         switch trigger {
-        case .event(.tracker(let kind)):
-            switch kind {
-            case .switch:
-                return previous.merging([
-                    "switch": switchInfo, "added": .list(member), "removed": .list(member), "added_names": .text, "removed_names": .text,
-                ]) { a, _ in a }
-            case .fronterAdded, .fronterRemoved:
-                return previous.merging(["switch": switchInfo, "member": member]) { a, _ in a }
-            case .firstFronterChanged, .frontCleared:
-                return previous.merging(["switch": switchInfo]) { a, _ in a }
-            case .switchEdited:
-                return previous.merging(["before": switchInfo, "after": switchInfo]) { a, _ in a }
-            case .switchDeleted:
-                return previous.merging(["before": switchInfo]) { a, _ in a }
-            case .apiUnreachable, .apiRecovered, .tokenRejected, .tokenAccepted, .stateReset:
-                return ["error": .text]
-            }
-        case .event(.daemonStarted), .event(.daemonStopping), .event(.rulesReloaded):
-            return ["version": .text, "rules_loaded": .number]
+        case .event(let kind):
+            return kind.info.variables
         case .frontingFor(_, let subject):
             if case .front = subject { return ["duration": .text] }
             return ["duration": .text, "member": member]

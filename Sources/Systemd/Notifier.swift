@@ -8,21 +8,37 @@ import Glibc
 public struct Notifier: Sendable {
     /// The socket path (`@name` for the abstract namespace), or nil when not run by a manager.
     public let socketPath: String?
+    /// Where messages go instead of a socket (tests capture them).
+    private let sink: (@Sendable ([(String, String)]) -> Void)?
 
     /// Reads `NOTIFY_SOCKET` from the environment.
     public init() {
         socketPath = getenv("NOTIFY_SOCKET").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+        sink = nil
     }
 
     /// Uses a given socket (tests, or nil for none).
-    public init(socketPath: String?) { self.socketPath = socketPath }
+    public init(socketPath: String?) {
+        self.socketPath = socketPath
+        sink = nil
+    }
 
-    /// Whether a service manager is listening.
-    public var isActive: Bool { socketPath != nil }
+    /// Hands every message to `sink` instead of a socket (tests of the daemon's wiring).
+    public init(sink: @escaping @Sendable ([(String, String)]) -> Void) {
+        socketPath = nil
+        self.sink = sink
+    }
+
+    /// Whether a service manager (or a sink) is listening.
+    public var isActive: Bool { socketPath != nil || sink != nil }
 
     /// Sends `KEY=value` lines in one datagram. Returns false when there is no socket or sending failed.
     @discardableResult
     public func send(_ fields: [(String, String)]) -> Bool {
+        if let sink {
+            sink(fields)
+            return true
+        }
         guard let socketPath else { return false }
         let message = fields.map { "\($0.0)=\($0.1)" }.joined(separator: "\n")
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

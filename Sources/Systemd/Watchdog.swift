@@ -79,15 +79,21 @@ public struct WatchdogService: Service {
     let logger: Logger?
     /// Called after each period's check (tests follow the service with it).
     let checked: @Sendable () -> Void
+    /// Fields of the entry that says the loop is hung.
+    let hungMetadata: Logger.Metadata
 
     /// - Parameters:
     ///   - interval: the manager's watchdog interval (`WatchdogSec=`, from ``Notifier/watchdogInterval()``).
     ///   - clock: what waiting and measuring a unit's time use (a test clock in tests).
     ///   - logger: where a hung unit is reported once, before the pings stop.
+    ///   - hungMetadata: the fields of that entry (`PK_EVENT`, `MESSAGE_ID`).
     public init<C: Clock<Duration>>(
-        notifier: Notifier, interval: Duration, heartbeat: Heartbeat, clock: C = ContinuousClock(), logger: Logger? = nil
+        notifier: Notifier, interval: Duration, heartbeat: Heartbeat, clock: C = ContinuousClock(), logger: Logger? = nil,
+        hungMetadata: Logger.Metadata = ["PK_EVENT": "watchdog_starved"]
     ) {
-        self.init(interval: interval, heartbeat: heartbeat, clock: clock, logger: logger) { notifier.watchdog() }
+        self.init(interval: interval, heartbeat: heartbeat, clock: clock, logger: logger, hungMetadata: hungMetadata, checked: {}) {
+            notifier.watchdog()
+        }
     }
 
     /// Calls `ping` instead of sending `WATCHDOG=1` (tests capture the pings this way).
@@ -98,9 +104,11 @@ public struct WatchdogService: Service {
     }
 
     init<C: Clock<Duration>>(
-        interval: Duration, heartbeat: Heartbeat, clock: C, logger: Logger?, checked: @escaping @Sendable () -> Void,
+        interval: Duration, heartbeat: Heartbeat, clock: C, logger: Logger?,
+        hungMetadata: Logger.Metadata = ["PK_EVENT": "watchdog_starved"], checked: @escaping @Sendable () -> Void,
         ping: @escaping @Sendable () -> Void
     ) {
+        self.hungMetadata = hungMetadata
         let start = clock.now
         self.interval = interval
         self.heartbeat = heartbeat
@@ -125,6 +133,7 @@ public struct WatchdogService: Service {
         self.now = { (interval / 2) * Int(periods.withLock { $0 }) }
         self.logger = nil
         self.checked = {}
+        self.hungMetadata = [:]
     }
 
     public func run() async throws {
@@ -147,7 +156,7 @@ public struct WatchdogService: Service {
             case .hung(let elapsed, let bound):
                 logger?.critical(
                     "the poll loop has made no progress for \(elapsed) (its bound is \(bound)); no longer feeding the watchdog, so systemd will restart pkfrontd",
-                    metadata: ["PK_EVENT": "watchdog_starved"])
+                    metadata: hungMetadata)
             case .stillHung, .notStarted: break
             }
             checked()

@@ -1,3 +1,4 @@
+import FrontEvents
 import Foundation
 import PluralKit
 import PluralKitFake

@@ -1,4 +1,5 @@
 import Foundation
+import FrontEvents
 import GRDB
 import PluralKit
 import PluralKitFake

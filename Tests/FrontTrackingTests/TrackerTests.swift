@@ -1,3 +1,4 @@
+import FrontEvents
 import Clocks
 import Foundation
 import GRDB

@@ -1,3 +1,4 @@
+import FrontEvents
 import Foundation
 import FrontTracking
 import PluralKit
@@ -54,7 +55,7 @@ struct ExampleTests {
     @Test("log every switch with who joined and left")
     func logSwitches() throws {
         let rule = try #require(try example("log-every-switch.yaml").rules.first)
-        #expect(rule.triggers.map(\.kind) == [.event(.tracker(.switch))])
+        #expect(rule.triggers.map(\.kind) == [.event(.switch)])
         guard case .log(let message, .notice) = rule.actions.first?.kind else { Issue.record("actions"); return }
         #expect(message.references.map(\.path) == ["fronter_names", "added_names", "removed_names"])
         let text = message.render(["fronter_names": "Sam, Kit", "added_names": "Kit"])
@@ -80,7 +81,7 @@ struct ExampleTests {
     func displayName() throws {
         let set = try example("display-name-follows-first-fronter.yaml")
         #expect(set.rules.count == 2)
-        #expect(set.rules[0].triggers.map(\.kind) == [.event(.tracker(.firstFronterChanged)), .event(.daemonStarted)])
+        #expect(set.rules[0].triggers.map(\.kind) == [.event(.firstFronterChanged), .event(.daemonStarted)])
         guard case .systemServer(.servers(let servers), let changes) = set.rules[0].actions.first?.kind,
             case .text(let name) = changes.first?.value
         else { Issue.record("actions"); return }

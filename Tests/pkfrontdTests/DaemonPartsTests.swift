@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FrontEvents
 import FrontTracking
 import GRDB
 import Logging
@@ -59,7 +60,7 @@ struct DaemonPartsTests {
             let queue = try DatabaseQueue(path: directory + "/state.sqlite")
             try queue.write { db in try db.execute(sql: "UPDATE outbox SET payload = '{not json' WHERE seq = 2") }
             let entries = Entries()
-            let journal = EventJournal(store: store, logger: Logger(label: "t") { _ in EntryHandler(entries: entries) })
+            let journal = EventJournal.consumer(store: store, logger: Logger(label: "t") { _ in EntryHandler(entries: entries) })
             #expect(try journal.drain() == 5)
             #expect(entries.all.map(\.seq) == ["1", "2", "3", "4", "5"])
             #expect(entries.all[1].event == "outbox_quarantined")
@@ -70,7 +71,7 @@ struct DaemonPartsTests {
             #expect(rows == 5)  // never deleted
             // A new process does not report it again either: it was acknowledged past.
             let again = Entries()
-            #expect(try EventJournal(store: store, logger: Logger(label: "t") { _ in EntryHandler(entries: again) }).drain() == 0)
+            #expect(try EventJournal.consumer(store: store, logger: Logger(label: "t") { _ in EntryHandler(entries: again) }).drain() == 0)
         }
     }
 
@@ -85,13 +86,13 @@ struct DaemonPartsTests {
             }
             try store.appendOnly([switchEvent(1), switchEvent(2)])
             let entries = Entries()
-            let journal = EventJournal(store: store, logger: Logger(label: "t") { _ in EntryHandler(entries: entries) })
+            let journal = EventJournal.consumer(store: store, logger: Logger(label: "t") { _ in EntryHandler(entries: entries) })
             refusing.on.withLock { $0 = true }
             var outcomes: [String] = []
             for _ in 0..<8 {
                 do {
                     outcomes.append("\(try journal.drain())")
-                } catch let error as EventJournal.AcknowledgeFailed {
+                } catch let error as OutboxConsumer.AcknowledgeFailed {
                     outcomes.append("fail(\(error.retryAfterDrains))")
                 }
             }
@@ -109,34 +110,34 @@ struct DaemonPartsTests {
 
     @Test("STATUS during an outage shows when the front was last seen; after a rejected token, that it was accepted again")
     func statusLine() throws {
-        let shared = DaemonService.SharedStatus()
+        let shared = DaemonStatus()
         let front = [MemberRef(id: "a", name: "Alex")]
         let seen = Timestamp("2026-12-02T14:02:00Z")!
         shared.record(.unchanged, at: seen)
-        #expect(DaemonService.statusLine(front: front, shared) == "Fronting: Alex; last poll ok")
+        #expect(shared.line(front: front) == "Fronting: Alex; last poll ok")
         shared.record(.failed("PluralKit timeout error"), at: seen)
-        let during = DaemonService.statusLine(front: front, shared)
-        #expect(during.hasPrefix("Fronting: Alex (as of \(DaemonService.clockTime(seen)))"), "\(during)")
+        let during = shared.line(front: front)
+        #expect(during.hasPrefix("Fronting: Alex (as of \(DaemonStatus.clockTime(seen)))"), "\(during)")
         #expect(during.contains("last poll failed"))
         shared.record(.tokenDoubted, at: seen)
         shared.record(.unauthorized, at: seen)
-        #expect(DaemonService.statusLine(front: front, shared).contains("token rejected"))
+        #expect(shared.line(front: front).contains("token rejected"))
         let later = Timestamp("2026-12-02T15:30:00Z")!
         shared.record(.unchanged, at: later)
-        let accepted = DaemonService.statusLine(front: front, shared)
-        #expect(accepted == "Fronting: Alex; token accepted again at \(DaemonService.clockTime(later)); last poll ok", "\(accepted)")
-        #expect(DaemonService.clockTime(seen, now: Date(timeIntervalSince1970: 0)).count == "2026-12-02 14:02".count)
+        let accepted = shared.line(front: front)
+        #expect(accepted == "Fronting: Alex; token accepted again at \(DaemonStatus.clockTime(later)); last poll ok", "\(accepted)")
+        #expect(DaemonStatus.clockTime(seen, now: Date(timeIntervalSince1970: 0)).count == "2026-12-02 14:02".count)
     }
 
     @Test("rules load off the cooperative pool within a bound: a load past it is given up (the running rules stay)")
     func offThePool() async throws {
-        #expect(try await DaemonService.offThePool(bound: .seconds(30)) { 42 } == 42)
+        #expect(try await RuleLoading.offThePool(bound: .seconds(30)) { 42 } == 42)
         await #expect(throws: SettingsError.self) {
-            try await DaemonService.offThePool(bound: .seconds(30)) { () throws -> Int in throw SettingsError("broken") }
+            try await RuleLoading.offThePool(bound: .seconds(30)) { () throws -> Int in throw SettingsError("broken") }
         }
         let release = DispatchSemaphore(value: 0)
         do {
-            _ = try await DaemonService.offThePool(bound: .milliseconds(200)) { () -> Int in
+            _ = try await RuleLoading.offThePool(bound: .milliseconds(200)) { () -> Int in
                 release.wait()  // a load that does not end by itself
                 return 1
             }

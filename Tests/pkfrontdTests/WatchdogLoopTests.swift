@@ -133,7 +133,7 @@ struct WatchdogLoopTests {
         let heartbeat = Heartbeat()
         let schedule = PollLoop.Schedule(
             interval: interval, maxBackoff: .seconds(300), unauthorizedInterval: .seconds(300), jitter: 0, tickBound: .seconds(90))
-        let loop = DaemonService.pollLoop(
+        let loop = PollService.pollLoop(
             tracker: tracker, schedule: schedule, clock: driver.clock, heartbeat: heartbeat, observe: driver.observe
         ) { record($0) }
         let watchdog = WatchdogService(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FrontEvents
 import FrontTracking
 import Logging
 import PluralKit
@@ -23,7 +24,8 @@ struct RunCommand: AsyncParsableCommand {
             It polls the token's system every --poll-interval (one request when nothing changed), \
             turns every switch into events (switch, fronter_added, fronter_removed, \
             first_fronter_changed, front_cleared, switch_edited, switch_deleted, and the health \
-            events api_unreachable, api_recovered, token_rejected, token_accepted, state_reset), stores them in an outbox in \
+            events api_unreachable, api_recovered, token_rejected, token_accepted, state_reset; and \
+            the daemon's own daemon_started, daemon_stopping, rules_reloaded, reload_failed), stores them in an outbox in \
             the state directory (state.sqlite) and writes each to the journal with PK_* fields: \
             journalctl -u pkfrontd PK_EVENT=switch, or PK_MEMBER_ID=<id>.
 
@@ -86,73 +88,38 @@ struct RunCommand: AsyncParsableCommand {
                 flags: shared, rules: rules, pollInterval: pollInterval, systems: systems, dryRun: dryRun,
                 environment: environment)
         }
-        let settings: DaemonSettings
-        let credential: Credential
+        let assembly: DaemonAssembly
         do {
-            settings = try resolve()
-            guard let found = try Credentials.resolve(
-                tokenFile: settings.tokenFile, configTokenFile: settings.configTokenFile, environment: environment)
-            else {
-                throw SettingsError("""
-                    no PluralKit token. Get one with `pk;token` in a DM with the bot, then either \
-                    put it in /etc/pkfrontd/token (mode 600; the unit loads it with LoadCredential=), \
-                    pass --token-file PATH, or set PK_TOKEN.
-                    """)
+            let settings: DaemonSettings
+            let credential: Credential
+            do {
+                settings = try resolve()
+                guard let found = try Credentials.resolve(
+                    tokenFile: settings.tokenFile, configTokenFile: settings.configTokenFile, environment: environment)
+                else {
+                    throw SettingsError("""
+                        no PluralKit token. Get one with `pk;token` in a DM with the bot, then either \
+                        put it in /etc/pkfrontd/token (mode 600; the unit loads it with LoadCredential=), \
+                        pass --token-file PATH, or set PK_TOKEN.
+                        """)
+                }
+                credential = found
+                secrets.add(found.reveal())
+            } catch {
+                throw StartupFailure(description: "cannot start: \(error)", errno: 22)
             }
-            credential = found
-            secrets.add(found.reveal())
-        } catch {
-            logger.critical("cannot start: \(error)", metadata: ["PK_EVENT": "startup_failed", "MESSAGE_ID": "\(MessageID.id("startup_failed"))"])
-            notifier.errno(22, status: "cannot start: \(error)")
+            assembly = try DaemonAssembly.make(
+                settings: settings, credential: credential, replay: replay, logger: logger, notifier: notifier,
+                redact: { secrets.redact($0) })
+        } catch let failure as StartupFailure {
+            // Before the store is open nothing can go through the outbox: a journal entry only.
+            logger.critical("\(failure.description)", metadata: Logger.Metadata(journal: JournalEntry.startupFailed.fields))
+            notifier.errno(failure.errno, status: failure.description)
             throw ExitCode(78)  // EX_CONFIG: systemd does not restart-loop on a configuration error
         }
-
-        let store: StateStore
-        do {
-            store = try StateStore(directory: settings.stateDirectory, redact: { secrets.redact($0) })
-        } catch {
-            logger.critical("cannot start: \(error)", metadata: ["PK_EVENT": "startup_failed", "MESSAGE_ID": "\(MessageID.id("startup_failed"))"])
-            notifier.errno(5, status: "cannot start: \(error)")
-            throw ExitCode(78)
-        }
-        let loadedRules: RuleSet?
-        do {
-            loadedRules = try DaemonService.loadRules(settings, logger: logger)
-        } catch {
-            let message = "cannot start: \(error); `pkfrontd check \(settings.rules ?? "")` shows them too"
-            logger.critical("\(message)", metadata: ["PK_EVENT": "startup_failed", "MESSAGE_ID": "\(MessageID.id("startup_failed"))"])
-            notifier.errno(22, status: message)
-            throw ExitCode(78)
-        }
-        let client = PluralKitClient(
-            token: Token(credential.reveal()),
-            configuration: .init(baseURL: settings.apiURL, userAgent: "pkfrontd/\(PKFrontd.version) (+https://pluralkit.me)"),
-            logger: logger)
-        let tickBound = DaemonService.tickBound(for: client.configuration)
-        let tracker = FrontTracker(client: client, store: store, configuration: .init(replay: replay), logger: logger)
-        let heartbeat = Heartbeat()
-        var services: [any Service] = [
-            DaemonService(
-                settings: settings, tokenOrigin: credential.origin.description, notifier: notifier,
-                heartbeat: heartbeat, logger: logger, tracker: tracker,
-                journal: EventJournal(store: store, logger: logger), reload: resolve, rules: .init(loadedRules),
-                tickBound: tickBound)
-        ]
-        if let interval = Notifier.watchdogInterval() {
-            services.append(WatchdogService(notifier: notifier, interval: interval, heartbeat: heartbeat, logger: logger))
-        }
-        var groupLogger = logger
-        groupLogger.logLevel = .warning
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: groupLogger))
-        do {
-            try await group.run()
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-        try await client.shutdown()
+        let sighup = await UnixSignalsSequence(trapping: .sighup).map { _ in () }
+        let services = assembly.services(
+            clock: ContinuousClock(), reloads: sighup, reload: resolve, watchdog: Notifier.watchdogInterval())
+        try await assembly.run(services: services)
     }
 }

@@ -1,24 +1,25 @@
+import FrontEvents
 import FrontTracking
 import Logging
 import Synchronization
 
-/// The outbox's first consumer: one journal entry per event, then the acknowledgment.
-///
-/// An event is acknowledged only after its entry is written, so a crash in between hands it
-/// out again — with the same `PK_EVENT_SEQ`, so the repeat can be recognised.
+/// A reusable outbox consumer: reads the events one consumer (by name) has not acknowledged,
+/// hands each to `handle`, and acknowledges it after — so a crash in between hands it out again,
+/// with the same sequence number. The journal writer is one; the rules consumer will be another.
 ///
 /// A row that does not decode is reported once (`outbox_quarantined`, with its sequence
 /// number), recorded in the quarantine table and passed over; the row stays in the outbox and
-/// the events after it go on. When acknowledging fails, the events already written are not
-/// written again by this process, and the next tries back off (1, 2, 4 … up to 32 drains apart).
-final class EventJournal: Sendable {
-    static let consumer = "journal"
+/// the events after it go on. When acknowledging fails, the events already handled are not
+/// handed out again by this process, and the next tries back off (1, 2, 4 … up to 32 drains apart).
+final class OutboxConsumer: Sendable {
+    let name: String
     let store: StateStore
     let logger: Logger
+    private let handle: @Sendable (FrontEvent) -> Void
 
     private struct Progress {
-        /// The last sequence number written to the journal by this process.
-        var writtenThrough: Int64 = 0
+        /// The last sequence number handled by this process.
+        var handledThrough: Int64 = 0
         /// Acknowledgment failures in a row.
         var ackFailures = 0
         /// Drains still to skip before acknowledging is tried again.
@@ -27,9 +28,11 @@ final class EventJournal: Sendable {
 
     private let progress = Mutex(Progress())
 
-    init(store: StateStore, logger: Logger) {
+    init(name: String, store: StateStore, logger: Logger, handle: @escaping @Sendable (FrontEvent) -> Void) {
+        self.name = name
         self.store = store
         self.logger = logger
+        self.handle = handle
     }
 
     /// Why a drain stopped early; the events stay in the outbox.
@@ -42,7 +45,7 @@ final class EventJournal: Sendable {
         }
     }
 
-    /// Writes every pending event; returns how many were written.
+    /// Handles every pending event; returns how many were handled.
     @discardableResult
     func drain() throws -> Int {
         let skipping = progress.withLock { p -> Bool in
@@ -51,18 +54,21 @@ final class EventJournal: Sendable {
             return true
         }
         if skipping { return 0 }
-        var written = 0
+        var handled = 0
         while true {
-            let batch = try store.pendingEntries(consumer: Self.consumer, limit: 200)
-            if batch.isEmpty { return written }
+            let batch = try store.pendingEntries(consumer: name, limit: 200)
+            if batch.isEmpty { return handled }
             for entry in batch {
-                if progress.withLock({ entry.seq > $0.writtenThrough }) {
-                    write(entry)
-                    progress.withLock { $0.writtenThrough = entry.seq }
-                    written += 1
+                if progress.withLock({ entry.seq > $0.handledThrough }) {
+                    switch entry {
+                    case .event(let event): handle(event)
+                    case .undecodable(let seq, let kind, let problem): quarantine(seq, kind, problem)
+                    }
+                    progress.withLock { $0.handledThrough = entry.seq }
+                    handled += 1
                 }
                 do {
-                    try store.acknowledge(consumer: Self.consumer, through: entry.seq)
+                    try store.acknowledge(consumer: name, through: entry.seq)
                     progress.withLock { $0.ackFailures = 0 }
                 } catch {
                     let wait = progress.withLock { p -> Int in
@@ -76,53 +82,61 @@ final class EventJournal: Sendable {
         }
     }
 
-    private func write(_ entry: StateStore.Entry) {
-        switch entry {
-        case .event(let event):
-            logger.log(level: Self.level(event.kind), "\(event.message)", metadata: Self.fields(event))
-        case .undecodable(let seq, let kind, let problem):
-            logger.error(
-                "outbox entry \(seq) (\(kind)) cannot be read (\(problem)); it is set aside — kept in state.sqlite and listed in its quarantine table — and the events after it go on",
-                metadata: [
-                    "PK_EVENT": "outbox_quarantined", "PK_EVENT_SEQ": "\(seq)", "PK_KIND": "\(kind)",
-                    "MESSAGE_ID": "\(MessageID.id("outbox_quarantined"))",
-                ])
-            do {
-                try store.quarantine(consumer: Self.consumer, seq: seq, problem: problem)
-            } catch {
-                logger.warning("could not record outbox entry \(seq) in the quarantine table: \(error)")
+    private func quarantine(_ seq: Int64, _ kind: String, _ problem: String) {
+        logger.error(
+            "outbox entry \(seq) (\(kind)) cannot be read (\(problem)); it is set aside — kept in state.sqlite and listed in its quarantine table — and the events after it go on",
+            metadata: Logger.Metadata(journal: JournalEntry.outboxQuarantined.fields + [("PK_EVENT_SEQ", "\(seq)"), ("PK_KIND", kind)]))
+        do {
+            try store.quarantine(consumer: name, seq: seq, problem: problem)
+        } catch {
+            logger.warning("could not record outbox entry \(seq) in the quarantine table: \(error)")
+        }
+    }
+}
+
+/// The outbox's first consumer: one journal entry per event, with the fields its kind's
+/// description gives (`FrontEvent.journalFields`).
+enum EventJournal {
+    static let consumer = "journal"
+
+    /// The journal writer over a store.
+    static func consumer(store: StateStore, logger: Logger) -> OutboxConsumer {
+        OutboxConsumer(name: consumer, store: store, logger: logger) { event in
+            logger.log(level: Logger.Level(event.level), "\(event.message)", metadata: Logger.Metadata(journal: event.journalFields))
+        }
+    }
+}
+
+extension Logger.Level {
+    init(_ level: EventLevel) {
+        switch level {
+        case .debug: self = .debug
+        case .info: self = .info
+        case .notice: self = .notice
+        case .warning: self = .warning
+        case .error: self = .error
+        case .critical: self = .critical
+        }
+    }
+}
+
+extension Logger.Metadata {
+    /// Journal fields as logger metadata: a name that repeats becomes a list (a repeated field).
+    init(journal fields: [(name: String, value: String)]) {
+        var out: Logger.Metadata = [:]
+        var counts: [String: Int] = [:]
+        for field in fields { counts[field.name, default: 0] += 1 }
+        for field in fields {
+            if counts[field.name, default: 0] > 1 {
+                if case .array(let items) = out[field.name] {
+                    out[field.name] = .array(items + [.string(field.value)])
+                } else {
+                    out[field.name] = .array([.string(field.value)])
+                }
+            } else {
+                out[field.name] = .string(field.value)
             }
         }
-    }
-
-    static func level(_ kind: FrontEvent.Kind) -> Logger.Level {
-        switch kind {
-        case .switch, .switchEdited, .switchDeleted, .apiRecovered, .tokenAccepted: .notice
-        case .fronterAdded, .fronterRemoved, .firstFronterChanged, .frontCleared: .info
-        case .apiUnreachable: .warning
-        case .tokenRejected: .error
-        case .stateReset: .critical
-        }
-    }
-
-    /// The journal fields of PRODUCT.md ("systemd citizenship").
-    static func fields(_ event: FrontEvent) -> Logger.Metadata {
-        var m: Logger.Metadata = [
-            "PK_EVENT": "\(event.kind.rawValue)", "PK_EVENT_SEQ": "\(event.seq)",
-            "MESSAGE_ID": "\(MessageID.id(event.kind.rawValue))",
-        ]
-        if !event.system.isEmpty { m["PK_SYSTEM"] = "\(event.system)" }
-        if let id = event.switchID { m["PK_SWITCH_ID"] = "\(id)" }
-        if let t = event.timestamp { m["PK_SWITCH_TIMESTAMP"] = "\(t)" }
-        let ids = event.memberIDs
-        if !ids.isEmpty { m["PK_MEMBER_ID"] = .array(ids.map { .string($0) }) }
-        if event.kind == .switch || event.kind == .frontCleared {
-            m["PK_FRONTERS"] = "\(event.fronters.map(\.shown).joined(separator: ", "))"
-            m["PK_PREVIOUS"] = "\(event.previous.map(\.shown).joined(separator: ", "))"
-        }
-        if let member = event.member { m["PK_MEMBER_NAME"] = "\(member.shown)" }
-        if event.catchUp { m["PK_CATCH_UP"] = "1" }
-        if let error = event.error { m["PK_ERROR"] = "\(error)" }
-        return m
+        self = out
     }
 }

@@ -50,6 +50,14 @@ public struct FrontEvent: Sendable, Hashable, Codable {
         case tokenAccepted = "token_accepted"
         /// The state database lost a tracked system's state; tracking restarted from the current front.
         case stateReset = "state_reset"
+        /// The daemon started (rules can re-apply state).
+        case daemonStarted = "daemon_started"
+        /// The daemon is stopping.
+        case daemonStopping = "daemon_stopping"
+        /// The configuration and rules were reloaded.
+        case rulesReloaded = "rules_reloaded"
+        /// A reload was refused; the running configuration and rules stay.
+        case reloadFailed = "reload_failed"
     }
 
     /// Sequence number in the outbox (0 until stored).
@@ -75,8 +83,10 @@ public struct FrontEvent: Sendable, Hashable, Codable {
     public var after: TrackedSwitch?
     /// Found after downtime (emitted late).
     public var catchUp = false
-    /// Health events: what went wrong.
+    /// Health events and `reload_failed`: what went wrong.
     public var error: String?
+    /// The daemon's own events: what it runs with.
+    public var daemon: DaemonInfo?
 
     public init(kind: Kind, system: String) {
         self.kind = kind
@@ -84,7 +94,7 @@ public struct FrontEvent: Sendable, Hashable, Codable {
     }
 
     /// A `switch_edited` (with `after`) or `switch_deleted` event for a known switch.
-    static func changed(
+    public static func changed(
         _ kind: Kind, system: String, before: TrackedSwitch, after: TrackedSwitch? = nil, catchUp: Bool = false
     ) -> FrontEvent {
         var e = FrontEvent(kind: kind, system: system)
@@ -94,50 +104,58 @@ public struct FrontEvent: Sendable, Hashable, Codable {
         e.catchUp = catchUp
         return e
     }
+}
 
-    /// A sentence for the journal's MESSAGE.
-    public var message: String {
-        func names(_ refs: [MemberRef]) -> String {
-            let shown = refs.map(\.shown)
-            switch shown.count {
-            case 0: return "nobody"
-            case 1: return shown[0]
-            default: return shown.dropLast().joined(separator: ", ") + " and " + shown.last!
-            }
-        }
-        switch kind {
-        case .switch:
-            let now = fronters.isEmpty ? "Nobody is fronting" : "\(names(fronters)) \(fronters.count == 1 ? "is" : "are") fronting"
-            return now + " (was: \(names(previous)))" + (catchUp ? " [while pkfrontd was down]" : "")
-        case .fronterAdded: return "\(member?.shown ?? "?") started fronting"
-        case .fronterRemoved: return "\(member?.shown ?? "?") stopped fronting"
-        case .firstFronterChanged: return "First fronter is now \(newFirst?.shown ?? "nobody") (was: \(oldFirst?.shown ?? "nobody"))"
-        case .frontCleared: return "Nobody is fronting (switch-out)"
-        case .switchEdited:
-            return "Switch \(switchID ?? "?") was edited: \(before?.timestamp.description ?? "?") \(before?.members.joined(separator: ",") ?? "") → \(after?.timestamp.description ?? "?") \(after?.members.joined(separator: ",") ?? "")"
-        case .switchDeleted: return "Switch \(switchID ?? "?") of \(before?.timestamp.description ?? "?") was deleted"
-        case .apiUnreachable: return "PluralKit API unreachable: \(error ?? "unknown error")"
-        case .apiRecovered: return "PluralKit API reachable again"
-        case .tokenRejected: return "PluralKit rejected the token (401): refresh it with pk;token and update the token file"
-        case .tokenAccepted: return "PluralKit accepts the token again"
-        case .stateReset: return "Tracking state was lost: \(error ?? "the stored state is gone")"
-        }
+/// What the daemon's own events (`daemon_started`, `daemon_stopping`, `rules_reloaded`,
+/// `reload_failed`) carry.
+public struct DaemonInfo: Sendable, Hashable, Codable {
+    public var version: String
+    public var apiURL: String?
+    /// Where the token came from (never the token).
+    public var tokenSource: String?
+    public var stateDirectory: String?
+    public var pollInterval: String?
+    /// The rule file or directory, or nil for none.
+    public var rules: String?
+    public var rulesLoaded: Int
+    /// Reloads so far.
+    public var reloads: Int
+
+    public init(
+        version: String, apiURL: String? = nil, tokenSource: String? = nil, stateDirectory: String? = nil,
+        pollInterval: String? = nil, rules: String? = nil, rulesLoaded: Int = 0, reloads: Int = 0
+    ) {
+        self.version = version
+        self.apiURL = apiURL
+        self.tokenSource = tokenSource
+        self.stateDirectory = stateDirectory
+        self.pollInterval = pollInterval
+        self.rules = rules
+        self.rulesLoaded = rulesLoaded
+        self.reloads = reloads
     }
 
-    /// The member ids the event concerns, for repeated `PK_MEMBER_ID=` fields: the member of
-    /// `fronter_added`/`fronter_removed`; the old and new first fronter; for a `switch`, those now
-    /// fronting and those who left; for edits and deletions, the members before and after.
-    public var memberIDs: [String] {
-        var refs: [String]
-        switch kind {
-        case .fronterAdded, .fronterRemoved: refs = member.map { [$0.id] } ?? []
-        case .firstFronterChanged: refs = [oldFirst, newFirst].compactMap { $0?.id }
-        case .switch, .frontCleared: refs = (fronters + removed + (kind == .frontCleared ? previous : [])).map(\.id)
-        case .switchEdited, .switchDeleted: refs = (before?.members ?? []) + (after?.members ?? [])
-        case .apiUnreachable, .apiRecovered, .tokenRejected, .tokenAccepted, .stateReset: refs = []
-        }
-        var ids: [String] = []
-        for id in refs where !ids.contains(id) { ids.append(id) }
-        return ids
+    enum CodingKeys: String, CodingKey {
+        case version, apiURL = "api_url", tokenSource = "token_source", stateDirectory = "state_dir"
+        case pollInterval = "poll_interval", rules, rulesLoaded = "rules_loaded", reloads
+    }
+}
+
+/// The front as the tracker last saw it.
+public struct FrontSnapshot: Sendable, Hashable {
+    /// The fronters, in order (the first is the first fronter).
+    public var fronters: [MemberRef]
+    /// The switch that made this front (nil: no switch yet).
+    public var switchID: String?
+    /// When the front started (the switch's time).
+    public var since: Timestamp?
+    /// When a poll last confirmed it (nil: not yet).
+    public var asOf: Timestamp?
+
+    public init(fronters: [MemberRef] = [], switchID: String? = nil, since: Timestamp? = nil, asOf: Timestamp? = nil) {
+        self.fronters = fronters
+        self.switchID = switchID
+        self.since = since
+        self.asOf = asOf
     }
 }

@@ -1,0 +1,133 @@
+import FrontEvents
+import FrontTracking
+import Logging
+import PluralKit
+import Rules
+import ServiceLifecycle
+import Synchronization
+import Systemd
+import UnixSignals
+
+/// Why the daemon could not start: what to tell the user, and the `ERRNO=` for systemd.
+struct StartupFailure: Error, CustomStringConvertible {
+    let description: String
+    let errno: Int32
+}
+
+/// The one place that knows how the daemon's parts fit: from the settings and the token it
+/// builds the client, the store, the tracker, the rules and the services (`run` uses it; the
+/// demo will too). Nothing here talks to PluralKit until the services run.
+final class DaemonAssembly: Sendable {
+    let settings: Mutex<DaemonSettings>
+    let tokenSource: String
+    let logger: Logger
+    let notifier: Notifier
+    let client: PluralKitClient
+    let store: StateStore
+    let tracker: FrontTracker
+    let rules: LoadedRules
+    let status = DaemonStatus()
+    let heartbeat = Heartbeat()
+    let wakeJournal = Wakeup()
+    let wakeStatus = Wakeup()
+
+    /// Builds the parts. Throws ``StartupFailure`` when the state database or the rules cannot
+    /// be used (the caller exits 78).
+    /// - Parameters:
+    ///   - redact: applied to everything stored (the token is replaced by `[token]`).
+    ///   - transport: the HTTP transport (nil: the client's own async-http-client pool).
+    static func make(
+        settings: DaemonSettings, credential: Credential, replay: Int, logger: Logger, notifier: Notifier,
+        redact: @escaping @Sendable (String) -> String, transport: (any HTTPTransport)? = nil
+    ) throws -> DaemonAssembly {
+        let store: StateStore
+        do {
+            store = try StateStore(directory: settings.stateDirectory, redact: redact)
+        } catch {
+            throw StartupFailure(description: "cannot start: \(error)", errno: 5)
+        }
+        let loaded: RuleSet?
+        do {
+            loaded = try RuleLoading.load(settings, logger: logger)
+        } catch {
+            throw StartupFailure(description: "cannot start: \(error); `pkfrontd check \(settings.rules ?? "")` shows them too", errno: 22)
+        }
+        let configuration = PluralKitClient.Configuration(
+            baseURL: settings.apiURL, userAgent: "pkfrontd/\(PKFrontd.version) (+https://pluralkit.me)")
+        let token = Token(credential.reveal())
+        let client = transport.map {
+            PluralKitClient(token: token, configuration: configuration, transport: $0, clock: ContinuousClock(), logger: logger)
+        } ?? PluralKitClient(token: token, configuration: configuration, logger: logger)
+        let tracker = FrontTracker(client: client, store: store, configuration: .init(replay: replay), logger: logger)
+        return DaemonAssembly(
+            settings: settings, tokenSource: credential.origin.description, logger: logger, notifier: notifier,
+            client: client, store: store, tracker: tracker, rules: LoadedRules(loaded))
+    }
+
+    init(
+        settings: DaemonSettings, tokenSource: String, logger: Logger, notifier: Notifier, client: PluralKitClient,
+        store: StateStore, tracker: FrontTracker, rules: LoadedRules
+    ) {
+        self.settings = Mutex(settings)
+        self.tokenSource = tokenSource
+        self.logger = logger
+        self.notifier = notifier
+        self.client = client
+        self.store = store
+        self.tracker = tracker
+        self.rules = rules
+    }
+
+    /// What the daemon's own events carry now.
+    func info() -> DaemonInfo {
+        let s = settings.withLock { $0 }
+        return DaemonInfo(
+            version: PKFrontd.version, apiURL: s.apiURL, tokenSource: tokenSource, stateDirectory: s.stateDirectory,
+            pollInterval: DurationParser.format(s.pollInterval), rules: s.rules, rulesLoaded: rules.count,
+            reloads: status.reloads.withLock { $0 })
+    }
+
+    /// The services, in start order (they stop in reverse: polling first, the journal writer last).
+    /// - Parameters:
+    ///   - clock: what every wait uses (a test clock in tests).
+    ///   - reloads: one element per reload request (SIGHUP in the daemon).
+    ///   - reload: re-reads the configuration.
+    ///   - watchdog: the manager's watchdog interval, when it asked for one.
+    func services<C: Clock<Duration>, Reloads: AsyncSequence & Sendable>(
+        clock: C, reloads: Reloads, reload: @escaping @Sendable () throws -> DaemonSettings, watchdog: Duration?
+    ) -> [any Service] where Reloads.Element: Sendable {
+        let events = DaemonEvents(store: store, logger: logger, info: { [self] in info() }, journal: wakeJournal)
+        let interval = settings.withLock { $0.pollInterval }
+        var services: [any Service] = [
+            JournalService(consumer: EventJournal.consumer(store: store, logger: logger), wake: wakeJournal, logger: logger),
+            StatusService(notifier: notifier, status: status, tracker: tracker, wake: wakeStatus, events: events),
+            ReloadService(
+                signals: reloads, notifier: notifier, status: status, tracker: tracker, rules: rules, events: events, logger: logger,
+                reload: reload, adopt: { [self] fresh in settings.withLock { $0 = fresh } }),
+            PollService(
+                tracker: tracker, schedule: PollLoop.Schedule(interval: interval, tickBound: PollService.tickBound(for: client.configuration)),
+                clock: clock, heartbeat: heartbeat, status: status, wakeJournal: wakeJournal, wakeStatus: wakeStatus),
+        ]
+        if let watchdog {
+            services.append(WatchdogService(
+                notifier: notifier, interval: watchdog, heartbeat: heartbeat, clock: clock, logger: logger,
+                hungMetadata: Logger.Metadata(journal: JournalEntry.watchdogStarved.fields)))
+        }
+        return services
+    }
+
+    /// Runs the services until SIGTERM or SIGINT (or `shutdown` in tests); then shuts the client down.
+    func run(services: [any Service], signals: [UnixSignal] = [.sigterm, .sigint]) async throws {
+        var groupLogger = logger
+        groupLogger.logLevel = .warning
+        let group = ServiceGroup(
+            configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: groupLogger))
+        do {
+            try await group.run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+}

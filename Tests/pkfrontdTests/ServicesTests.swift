@@ -1,0 +1,170 @@
+import Clocks
+import Foundation
+import FrontEvents
+import FrontTracking
+import Logging
+import PluralKit
+import PluralKitFake
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+@testable import FrontTracking
+@testable import Systemd
+@testable import pkfrontd
+
+/// What a capturing notifier received, one message per element.
+final class NotifyLog: Sendable {
+    let messages = Mutex<[[String: String]]>([])
+    var all: [[String: String]] { messages.withLock { $0 } }
+    var notifier: Notifier {
+        Notifier { fields in
+            let message = Dictionary(fields.map { ($0.0, $0.1) }) { _, b in b }
+            self.messages.withLock { $0.append(message) }
+        }
+    }
+    /// The message kinds in order (READY, STATUS, RELOADING, STOPPING, WATCHDOG).
+    var kinds: [String] {
+        all.map { m in ["READY", "RELOADING", "STOPPING", "WATCHDOG"].first { m[$0] != nil } ?? "STATUS" }
+    }
+}
+
+/// Waits (real time, up to `within` ms) until `done` holds.
+func eventually(within: Int = 10_000, _ done: () throws -> Bool) async rethrows -> Bool {
+    for _ in 0..<within {
+        if try done() { return true }
+        try? await Task.sleep(for: .milliseconds(1))
+    }
+    return false
+}
+
+let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("rules/examples").path
+
+@Suite("The daemon's services on a test clock, against the fake", .serialized)
+struct ServicesTests {
+    @Test("start, READY after the first poll, STATUS, reload (swap and refusal), stop order — each daemon event with a sequence number")
+    func lifecycle() async throws {
+        let fake = FakePluralKit()
+        fake.rateLimits = .off
+        let system = fake.loadDemo()
+        let directory = NSTemporaryDirectory() + "pkfrontd-services-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let rulesPath = directory + "/rules.yaml"
+        try FileManager.default.copyItem(atPath: examples + "/log-every-switch.yaml", toPath: rulesPath)
+        let log = NotifyLog()
+        let entries = Entries()
+        let logger = Logger(label: "test") { _ in EntryHandler(entries: entries) }
+        let clock = TestClock<Duration>()
+
+        try await fake.withServer { base in
+            let settings = DaemonSettings(
+                apiURL: base, tokenFile: nil, configTokenFile: nil, stateDirectory: directory + "/state", rules: rulesPath,
+                pollInterval: .seconds(15), systems: [], dryRun: false, configFile: nil)
+            let credential = try #require(try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": system.token]))
+            let assembly = try DaemonAssembly.make(
+                settings: settings, credential: credential, replay: 0, logger: logger, notifier: log.notifier, redact: { $0 })
+            #expect(assembly.rules.count == 1)
+            let (reloads, reload) = AsyncStream.makeStream(of: Void.self)
+            let services = assembly.services(clock: clock, reloads: reloads, reload: { settings }, watchdog: nil)
+            let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: Logger(label: "group") { _ in SwiftLogNoOpLogHandler() }))
+            let running = Task { try await group.run() }
+
+            // READY=1 comes after the first poll, with the status line; daemon_started went through the outbox.
+            #expect(await eventually { log.kinds.contains("READY") })
+            #expect(log.all.first?["READY"] == "1")
+            #expect(log.all.first?["STATUS"] == "Fronting: Alex; first poll ok")
+            let store = assembly.store
+            #expect(try await eventually { try store.allEvents().first?.kind == .daemonStarted })
+            #expect(await eventually { entries.all.contains { $0.event == "daemon_started" && $0.seq == "1" } })
+
+            // A switch: the next tick (15 s ± jitter of test-clock time later) reports it, STATUS follows.
+            try fake.logSwitch(members: ["Sam"])
+            var seen = false
+            for _ in 0..<30 where !seen {
+                await clock.advance(by: .seconds(1))
+                seen = await eventually(within: 50) { log.all.last?["STATUS"]?.hasPrefix("Fronting: Sam; last poll ok") == true }
+            }
+            #expect(seen)
+            #expect(await eventually { entries.all.contains { $0.message.hasPrefix("Sam is fronting") } })
+
+            // A reload with a valid file swaps the rules in; RELOADING=1 then READY=1.
+            try FileManager.default.removeItem(atPath: rulesPath)
+            try FileManager.default.copyItem(atPath: examples + "/display-name-follows-first-fronter.yaml", toPath: rulesPath)
+            reload.yield()
+            #expect(try await eventually { try store.allEvents().contains { $0.kind == .rulesReloaded } })
+            #expect(await eventually { log.kinds.suffix(2) == ["RELOADING", "READY"] })
+            #expect(assembly.rules.count == 2)
+            #expect(log.all.last?["STATUS"]?.hasSuffix("reloads: 1") == true)
+
+            // A broken file is refused: the running rules stay, one reload_failed with a sequence number.
+            try "rules:\n  - name: half written\n    when: switch\n".write(toFile: rulesPath, atomically: true, encoding: .utf8)
+            reload.yield()
+            #expect(try await eventually { try store.allEvents().contains { $0.kind == .reloadFailed } })
+            #expect(assembly.rules.count == 2)
+            let failed = try store.allEvents().filter { $0.kind == .reloadFailed }
+            #expect(failed.count == 1 && failed[0].seq > 0 && failed[0].error?.contains("1 error") == true)
+            #expect(await eventually { entries.all.contains { $0.event == "reload_failed" && $0.seq == "\(failed[0].seq)" } })
+
+            // Stop: polling stops, STOPPING=1 and daemon_stopping, and the journal writer drains last.
+            await group.triggerGracefulShutdown()
+            try await running.value
+            reload.finish()
+            #expect(log.kinds.last == "STOPPING")
+            let all = try store.allEvents()
+            #expect(all.last?.kind == .daemonStopping)
+            #expect(try store.acknowledged(consumer: EventJournal.consumer) == all.last?.seq)
+            #expect(entries.all.last { $0.event != nil }?.event == "daemon_stopping")
+            #expect(all.map(\.seq) == all.map(\.seq).sorted())
+            try await assembly.client.shutdown()
+        }
+    }
+
+    @Test("a database that fails during a poll: state_error with the file and the cause, in STATUS, not api_unreachable; retried at the next tick")
+    func stateErrors() async throws {
+        let fake = FakePluralKit()
+        fake.rateLimits = .off
+        let system = fake.loadDemo()
+        let directory = NSTemporaryDirectory() + "pkfrontd-services-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let log = NotifyLog()
+        let entries = Entries()
+        let logger = Logger(label: "test") { _ in EntryHandler(entries: entries) }
+        let clock = TestClock<Duration>()
+        try await fake.withServer { base in
+            let settings = DaemonSettings(
+                apiURL: base, tokenFile: nil, configTokenFile: nil, stateDirectory: directory, rules: nil,
+                pollInterval: .seconds(15), systems: [], dryRun: false, configFile: nil)
+            let credential = try #require(try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": system.token]))
+            let assembly = try DaemonAssembly.make(settings: settings, credential: credential, replay: 0, logger: logger, notifier: log.notifier, redact: { $0 })
+            let failing = Mutex(true)
+            assembly.store.fault.withLock {
+                $0 = { op in
+                    if op == .readState, failing.withLock({ $0 }) { throw StateStoreError("database is locked") }
+                }
+            }
+            let (reloads, reload) = AsyncStream.makeStream(of: Void.self)
+            let services = assembly.services(clock: clock, reloads: reloads, reload: { settings }, watchdog: nil)
+            let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: Logger(label: "group") { _ in SwiftLogNoOpLogHandler() }))
+            let running = Task { try await group.run() }
+            #expect(await eventually { log.kinds.contains("READY") })
+            #expect(log.all.first?["STATUS"]?.contains("last poll failed: database is locked") == true)
+            #expect(await eventually { entries.all.contains { $0.event == "state_error" } })
+            for _ in 0..<600 { await clock.advance(by: .seconds(1)) }  // backoff: 30, 60, 120, 240 s
+            #expect(log.all.count >= 4)
+            #expect(!(try assembly.store.allEvents().contains { $0.kind == .apiUnreachable }))
+            failing.withLock { $0 = false }
+            var recovered = false
+            for _ in 0..<330 where !recovered {
+                await clock.advance(by: .seconds(1))
+                recovered = await eventually(within: 20) { log.all.last?["STATUS"] == "Fronting: Alex; first poll ok" }
+            }
+            #expect(recovered)
+            await group.triggerGracefulShutdown()
+            try await running.value
+            reload.finish()
+            try await assembly.client.shutdown()
+        }
+    }
+}
