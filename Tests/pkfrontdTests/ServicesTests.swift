@@ -41,23 +41,34 @@ func eventually(within: Int = 10_000, _ done: () throws -> Bool) async rethrows 
 let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("rules/examples").path
 
-@Suite("The daemon's services on a test clock, against the fake", .serialized)
-struct ServicesTests {
-    @Test("start, READY after the first poll, STATUS, reload (swap and refusal), stop order — each daemon event with a sequence number")
-    func lifecycle() async throws {
+/// A daemon built by `DaemonAssembly` against the fake over a real socket, on a test clock,
+/// with a capturing notifier and logger, its services running in a `ServiceGroup`.
+struct DaemonHarness: Sendable {
+    let fake: FakePluralKit
+    let assembly: DaemonAssembly
+    let log: NotifyLog
+    let entries: Entries
+    let clock: TestClock<Duration>
+    let reload: AsyncStream<Void>.Continuation
+    let directory: String
+
+    /// Builds the daemon with `rules` (copied from the examples, nil for none), runs `body`
+    /// while its services run, then stops them (graceful shutdown) and the client.
+    static func run(
+        rules: String? = nil, prepare: @Sendable (StateStore) -> Void = { _ in }, _ body: @Sendable (DaemonHarness) async throws -> Void,
+        afterStop: @Sendable (DaemonHarness) throws -> Void = { _ in }
+    ) async throws {
         let fake = FakePluralKit()
         fake.rateLimits = .off
         let system = fake.loadDemo()
         let directory = NSTemporaryDirectory() + "pkfrontd-services-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let rulesPath = directory + "/rules.yaml"
-        try FileManager.default.copyItem(atPath: examples + "/log-every-switch.yaml", toPath: rulesPath)
+        let rulesPath = rules.map { _ in directory + "/rules.yaml" }
+        if let rules, let rulesPath { try FileManager.default.copyItem(atPath: examples + "/" + rules, toPath: rulesPath) }
         let log = NotifyLog()
         let entries = Entries()
         let logger = Logger(label: "test") { _ in EntryHandler(entries: entries) }
-        let clock = TestClock<Duration>()
-
         try await fake.withServer { base in
             let settings = DaemonSettings(
                 apiURL: base, tokenFile: nil, configTokenFile: nil, stateDirectory: directory + "/state", rules: rulesPath,
@@ -65,106 +76,116 @@ struct ServicesTests {
             let credential = try #require(try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": system.token]))
             let assembly = try DaemonAssembly.make(
                 settings: settings, credential: credential, replay: 0, logger: logger, notifier: log.notifier, redact: { $0 })
-            #expect(assembly.rules.count == 1)
+            prepare(assembly.store)
             let (reloads, reload) = AsyncStream.makeStream(of: Void.self)
+            let clock = TestClock<Duration>()
             let services = assembly.services(clock: clock, reloads: reloads, reload: { settings }, watchdog: nil)
-            let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: Logger(label: "group") { _ in SwiftLogNoOpLogHandler() }))
+            let group = ServiceGroup(
+                configuration: .init(services: services.map { .init(service: $0) }, logger: Logger(label: "group") { _ in SwiftLogNoOpLogHandler() }))
             let running = Task { try await group.run() }
+            let harness = DaemonHarness(
+                fake: fake, assembly: assembly, log: log, entries: entries, clock: clock, reload: reload, directory: directory)
+            do {
+                try await body(harness)
+            } catch {
+                await group.triggerGracefulShutdown()
+                _ = try? await running.value
+                try? await assembly.client.shutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await running.value
+            reload.finish()
+            try afterStop(harness)
+            try await assembly.client.shutdown()
+        }
+    }
 
+    var store: StateStore { assembly.store }
+    var rulesPath: String { directory + "/rules.yaml" }
+
+    /// Advances the test clock a second at a time (at most `seconds`) until `done` holds.
+    func advance(upTo seconds: Int, until done: () -> Bool) async -> Bool {
+        for _ in 0..<seconds {
+            await clock.advance(by: .seconds(1))
+            if await eventually(within: 50, done) { return true }
+        }
+        return false
+    }
+}
+
+@Suite("The daemon's services on a test clock, against the fake", .serialized)
+struct ServicesTests {
+    @Test("start, READY after the first poll, STATUS, reload (swap and refusal), stop order — each daemon event with a sequence number")
+    func lifecycle() async throws {
+        try await DaemonHarness.run(rules: "log-every-switch.yaml") { d in
+            let (log, entries, store) = (d.log, d.entries, d.store)
+            #expect(d.assembly.rules.count == 1)
             // READY=1 comes after the first poll, with the status line; daemon_started went through the outbox.
             #expect(await eventually { log.kinds.contains("READY") })
             #expect(log.all.first?["READY"] == "1")
             #expect(log.all.first?["STATUS"] == "Fronting: Alex; first poll ok")
-            let store = assembly.store
             #expect(try await eventually { try store.allEvents().first?.kind == .daemonStarted })
             #expect(await eventually { entries.all.contains { $0.event == "daemon_started" && $0.seq == "1" } })
 
             // A switch: the next tick (15 s ± jitter of test-clock time later) reports it, STATUS follows.
-            try fake.logSwitch(members: ["Sam"])
-            var seen = false
-            for _ in 0..<30 where !seen {
-                await clock.advance(by: .seconds(1))
-                seen = await eventually(within: 50) { log.all.last?["STATUS"]?.hasPrefix("Fronting: Sam; last poll ok") == true }
-            }
-            #expect(seen)
+            try d.fake.logSwitch(members: ["Sam"])
+            #expect(await d.advance(upTo: 30) { log.all.last?["STATUS"]?.hasPrefix("Fronting: Sam; last poll ok") == true })
             #expect(await eventually { entries.all.contains { $0.message.hasPrefix("Sam is fronting") } })
 
             // A reload with a valid file swaps the rules in; RELOADING=1 then READY=1.
-            try FileManager.default.removeItem(atPath: rulesPath)
-            try FileManager.default.copyItem(atPath: examples + "/display-name-follows-first-fronter.yaml", toPath: rulesPath)
-            reload.yield()
+            try FileManager.default.removeItem(atPath: d.rulesPath)
+            try FileManager.default.copyItem(atPath: examples + "/display-name-follows-first-fronter.yaml", toPath: d.rulesPath)
+            d.reload.yield()
             #expect(try await eventually { try store.allEvents().contains { $0.kind == .rulesReloaded } })
             #expect(await eventually { log.kinds.suffix(2) == ["RELOADING", "READY"] })
-            #expect(assembly.rules.count == 2)
+            #expect(d.assembly.rules.count == 2)
             #expect(log.all.last?["STATUS"]?.hasSuffix("reloads: 1") == true)
 
             // A broken file is refused: the running rules stay, one reload_failed with a sequence number.
-            try "rules:\n  - name: half written\n    when: switch\n".write(toFile: rulesPath, atomically: true, encoding: .utf8)
-            reload.yield()
+            try "rules:\n  - name: half written\n    when: switch\n".write(toFile: d.rulesPath, atomically: true, encoding: .utf8)
+            d.reload.yield()
             #expect(try await eventually { try store.allEvents().contains { $0.kind == .reloadFailed } })
-            #expect(assembly.rules.count == 2)
+            #expect(d.assembly.rules.count == 2)
             let failed = try store.allEvents().filter { $0.kind == .reloadFailed }
             #expect(failed.count == 1 && failed[0].seq > 0 && failed[0].error?.contains("1 error") == true)
             #expect(await eventually { entries.all.contains { $0.event == "reload_failed" && $0.seq == "\(failed[0].seq)" } })
-
+        } afterStop: { d in
             // Stop: polling stops, STOPPING=1 and daemon_stopping, and the journal writer drains last.
-            await group.triggerGracefulShutdown()
-            try await running.value
-            reload.finish()
-            #expect(log.kinds.last == "STOPPING")
-            let all = try store.allEvents()
+            #expect(d.log.kinds.last == "STOPPING")
+            let all = try d.store.allEvents()
             #expect(all.last?.kind == .daemonStopping)
-            #expect(try store.acknowledged(consumer: EventJournal.consumer) == all.last?.seq)
-            #expect(entries.all.last { $0.event != nil }?.event == "daemon_stopping")
+            #expect(try d.store.acknowledged(consumer: EventJournal.consumer) == all.last?.seq)
+            #expect(d.entries.all.last { $0.event != nil }?.event == "daemon_stopping")
             #expect(all.map(\.seq) == all.map(\.seq).sorted())
-            try await assembly.client.shutdown()
         }
     }
 
     @Test("a database that fails during a poll: state_error with the file and the cause, in STATUS, not api_unreachable; retried at the next tick")
     func stateErrors() async throws {
-        let fake = FakePluralKit()
-        fake.rateLimits = .off
-        let system = fake.loadDemo()
-        let directory = NSTemporaryDirectory() + "pkfrontd-services-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let log = NotifyLog()
-        let entries = Entries()
-        let logger = Logger(label: "test") { _ in EntryHandler(entries: entries) }
-        let clock = TestClock<Duration>()
-        try await fake.withServer { base in
-            let settings = DaemonSettings(
-                apiURL: base, tokenFile: nil, configTokenFile: nil, stateDirectory: directory, rules: nil,
-                pollInterval: .seconds(15), systems: [], dryRun: false, configFile: nil)
-            let credential = try #require(try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": system.token]))
-            let assembly = try DaemonAssembly.make(settings: settings, credential: credential, replay: 0, logger: logger, notifier: log.notifier, redact: { $0 })
-            let failing = Mutex(true)
-            assembly.store.fault.withLock {
+        let failing = Failing()
+        try await DaemonHarness.run(prepare: { store in
+            store.fault.withLock {
                 $0 = { op in
-                    if op == .readState, failing.withLock({ $0 }) { throw StateStoreError("database is locked") }
+                    if op == .readState, failing.on.withLock({ $0 }) { throw StateStoreError("database is locked") }
                 }
             }
-            let (reloads, reload) = AsyncStream.makeStream(of: Void.self)
-            let services = assembly.services(clock: clock, reloads: reloads, reload: { settings }, watchdog: nil)
-            let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: Logger(label: "group") { _ in SwiftLogNoOpLogHandler() }))
-            let running = Task { try await group.run() }
+        }) { d in
+            let (log, entries) = (d.log, d.entries)
             #expect(await eventually { log.kinds.contains("READY") })
             #expect(log.all.first?["STATUS"]?.contains("last poll failed: database is locked") == true)
             #expect(await eventually { entries.all.contains { $0.event == "state_error" } })
-            for _ in 0..<600 { await clock.advance(by: .seconds(1)) }  // backoff: 30, 60, 120, 240 s
+            for _ in 0..<600 { await d.clock.advance(by: .seconds(1)) }  // backoff: 30, 60, 120, 240 s
             #expect(log.all.count >= 4)
-            #expect(!(try assembly.store.allEvents().contains { $0.kind == .apiUnreachable }))
-            failing.withLock { $0 = false }
-            var recovered = false
-            for _ in 0..<330 where !recovered {
-                await clock.advance(by: .seconds(1))
-                recovered = await eventually(within: 20) { log.all.last?["STATUS"] == "Fronting: Alex; first poll ok" }
-            }
-            #expect(recovered)
-            await group.triggerGracefulShutdown()
-            try await running.value
-            reload.finish()
-            try await assembly.client.shutdown()
+            let events = try d.store.allEvents()
+            #expect(!events.contains { $0.kind == .apiUnreachable })
+            failing.on.withLock { $0 = false }
+            #expect(await d.advance(upTo: 330) { log.all.last?["STATUS"] == "Fronting: Alex; first poll ok" })
         }
     }
+}
+
+/// A switch a test turns off.
+final class Failing: Sendable {
+    let on = Mutex(true)
 }

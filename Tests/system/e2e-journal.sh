@@ -18,7 +18,8 @@ for _ in $(seq 100); do
     [ -n "$(journalctl -o cat --no-pager _PID=$daemon PK_EVENT=daemon_started)" ] && break; sleep 0.1
 done
 [ -n "$(journalctl -o cat --no-pager _PID=$daemon PK_EVENT=daemon_started)" ] || fail "daemon_started entry"
-echo "ok - daemon_started in the journal"
+journalctl -o json --no-pager _PID=$daemon PK_EVENT=daemon_started | python3 -c 'import json,sys; e=[json.loads(l) for l in sys.stdin]; assert len(e)==1 and e[0]["PK_EVENT_SEQ"].isdigit(), e' || fail "daemon_started has a PK_EVENT_SEQ"
+echo "ok - daemon_started in the journal, with a PK_EVENT_SEQ"
 
 state=$(curl -s "$root/_control/state")
 kit=$(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); print([m["id"] for m in s["systems"][0]["members"] if m["name"]=="Kit"][0])' "$state")

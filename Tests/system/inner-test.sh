@@ -35,6 +35,7 @@ assert x["PK_STATE_DIR"]=="/var/lib/pkfrontd", x           # StateDirectory=
 assert x["_SYSTEMD_UNIT"]=="pkfrontd.service" and x["_TRANSPORT"]=="journal", x
 assert x["MESSAGE_ID"]=="6b1f0c5e2d7a4c3f9e8d1a2b3c4d5e0b" and x["SYSLOG_IDENTIFIER"]=="pkfrontd", x
 assert x["PRIORITY"]=="6" and "CODE_FILE" in x and "CODE_LINE" in x, x
+assert x["PK_EVENT_SEQ"].isdigit(), x                      # through the outbox, like every event
 assert "test-token" not in json.dumps(x), "the token leaked into the journal"
 print("ok - daemon_started entry: credential, dynamic user", x["_UID"], ", state dir, PK_ fields")'
 [ -n "$(journalctl -u pkfrontd.service -o cat --no-pager PK_EVENT=rules_reloaded)" ] && ok "rules_reloaded entry" || not_ok "rules_reloaded entry"

@@ -70,6 +70,7 @@ printf 'rules:\n  - name: half written\n    when: switch\n' > "$tmp/live-rules.y
 kill -HUP "$daemon"
 wait_for "reload failed, keeping the running configuration"
 logs | grep -q "live-rules.yaml:2:5: error: rule 'half written' has no \`do:\`" || { logs; fail "the reload names the problem"; }
+[ "$(logs | grep "reload failed, keeping the running configuration" | grep -c "PK_EVENT_SEQ=[0-9]")" = 1 ] || { logs; fail "one reload_failed entry, with a sequence number"; }
 # A hostile file (600 nested sections; it crashed the daemon and stalled it for 35 s) is refused
 # on reload, and the daemon goes on polling: a switch logged right after still reaches the log.
 python3 -c 'import sys; t="{{#fronters}}"*600+"x"+"{{/fronters}}"*600; open(sys.argv[1],"w").write("rules:\n  - name: deep\n    when: switch\n    do:\n      - log: \""+t+"\"\n")' "$tmp/live-rules.yaml"
