@@ -74,6 +74,13 @@ public actor FrontTracker {
     public private(set) var currentFront: [MemberRef] = []
     /// When the current front started.
     public private(set) var currentSince: Timestamp?
+    /// The current front's switch id.
+    public private(set) var currentSwitch: String?
+
+    /// The front as last seen: fronters in order, the switch, since when, and as of which poll.
+    public var snapshot: FrontSnapshot {
+        FrontSnapshot(fronters: currentFront, switchID: currentSwitch, since: currentSince, asOf: lastSuccess)
+    }
 
     public init(
         client: PluralKitClient, store: StateStore, configuration: Configuration = .init(),
@@ -414,5 +421,6 @@ public actor FrontTracker {
     private func noteFront(_ current: TrackedSwitch?) {
         currentFront = (current?.members ?? []).map { members[$0] ?? MemberRef(id: $0) }
         currentSince = current?.timestamp
+        currentSwitch = current?.id
     }
 }

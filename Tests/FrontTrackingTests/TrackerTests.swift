@@ -60,6 +60,8 @@ struct TrackerTests {
             #expect(await tracker.tick() == .baseline(replayed: 0))
             #expect(try env.store().allEvents().isEmpty)
             #expect(await tracker.currentFront.map(\.name) == ["Alex"])
+            let snapshot = await tracker.snapshot
+            #expect(snapshot.fronters.map(\.name) == ["Alex"] && snapshot.switchID != nil && snapshot.since != nil && snapshot.asOf != nil)
             #expect(await tracker.tick() == .unchanged)
         }
     }
