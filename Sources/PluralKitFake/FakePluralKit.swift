@@ -35,7 +35,7 @@ public final class FakePluralKit: Sendable {
         var scope: String?
         var response = state.withLock { state -> FakeResponse in
             let fault = state.takeFault(for: request)
-            if let fault, let injected = FakeState.response(for: fault, request: request) { return injected }
+            if let fault, let injected = FakeState.response(for: fault, request: request, now: now, limits: state.limits) { return injected }
             var answer: FakeResponse
             switch state.gateway(request) {
             case .failure(let reply):
@@ -44,6 +44,14 @@ public final class FakePluralKit: Sendable {
                 scope = FakeState.scope(method: match.method)
                 let (limitHeaders, refusal) = state.rateLimit(match, request, now: now)
                 if let refusal { return refusal }
+                // ASP.NET refuses a body that is not declared JSON before any handler runs.
+                if match.method == "POST" || match.method == "PATCH",
+                    !(request.header("Content-Type") ?? "").lowercased().hasPrefix("application/json")
+                {
+                    var refused = FakeState.unsupportedMediaType
+                    refused.headers += limitHeaders
+                    return refused
+                }
                 do {
                     answer = try state.execute(match, request, now: now)
                 } catch let reply as Reply {
@@ -63,7 +71,8 @@ public final class FakePluralKit: Sendable {
         response.headers.append(contentsOf: Self.commonHeaders)
         let entry = RequestLogEntry(
             method: request.method, path: request.path, query: request.query,
-            status: response.connection == .reset ? 0 : response.status, time: now, scope: scope)
+            status: response.connection == .reset ? 0 : response.status, time: now, scope: scope,
+            body: request.body.isEmpty ? nil : String(decoding: request.body, as: UTF8.self))
         state.withLock { $0.log.append(entry) }
         return response
     }

@@ -107,8 +107,14 @@ extension FakeState {
         return nil
     }
 
+    /// ASP.NET's answer to a body without `Content-Type: application/json` (a ProblemDetails
+    /// object, not PluralKit's error shape).
+    static let unsupportedMediaType = FakeResponse(
+        status: 415, headers: [("Content-Type", "application/problem+json; charset=utf-8")],
+        body: Array(#"{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.16","title":"Unsupported Media Type","status":415}"#.utf8))
+
     /// The response a fault produces (a delay produces none: the request then goes on).
-    static func response(for fault: Fault, request: FakeRequest) -> FakeResponse? {
+    static func response(for fault: Fault, request: FakeRequest, now: FakeTime, limits: RateLimitSettings) -> FakeResponse? {
         switch fault.kind {
         case .serverError: return .error(500, 0, "500: Internal Server Error")
         case .badGateway:
@@ -120,8 +126,15 @@ extension FakeState {
         case .connectionReset: return FakeResponse(status: 500, connection: .reset)
         case .tokenRevoked: return .unauthorized
         case .rateLimited(let ms):
-            var r = tooManyRequests(retryAfter: ms, scope: Self.scope(method: request.method))
-            r.headers += [("X-RateLimit-Limit", request.method == "GET" ? "10" : "3"), ("X-RateLimit-Remaining", "0")]
+            // All four headers, as the gateway sends them with a real 429.
+            let scope = Self.scope(method: request.method)
+            var r = tooManyRequests(retryAfter: ms, scope: scope)
+            let seconds = Double(now.micros) / 1e6 + Double(ms) / 1000
+            let reset = limits.resetInMilliseconds ? String(Int64(seconds * 1000)) : String(Int64(seconds.rounded(.up)))
+            r.headers += [
+                ("X-RateLimit-Limit", request.method == "GET" ? "10" : "3"), ("X-RateLimit-Remaining", "0"),
+                ("X-RateLimit-Reset", reset), ("X-RateLimit-Scope", scope),
+            ]
             return r
         }
     }

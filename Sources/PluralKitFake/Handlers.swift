@@ -3,6 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(FoundationInternationalization)
+import FoundationInternationalization
+#endif
 
 extension FakeState {
     // MARK: Systems
@@ -35,7 +38,7 @@ extension FakeState {
             case .null: p.changes.append(("timezone", "UTC"))
             case .string(let s) where s.isEmpty: p.changes.append(("timezone", "UTC"))
             case .string(let s):
-                if TimeZone(identifier: s) == nil { p.fail("timezone", "Field timezone is invalid.") }
+                if !FakeState.isTzdbName(s) { p.fail("timezone", "Field timezone is invalid.") }
                 p.changes.append(("timezone", tz))
             default: throw Reply(.badRequest)
             }
@@ -468,5 +471,24 @@ extension FakeState {
             ("system", record.system.flatMap { system(uuid: $0) }.map { systemJSON($0, owner: owner) } ?? .null),
             ("member", record.member.flatMap { member(uuid: $0) }.map { memberJSON($0, owner: owner, includeSystem: false) } ?? .null),
         ]))
+    }
+}
+
+extension FakeState {
+    /// Time zone names as the tz database has them (PluralKit looks them up in NodaTime's tzdb):
+    /// `Europe/Berlin`, `UTC`, `Etc/GMT+5` — not Foundation's extra forms such as `GMT+5`.
+    static let tzdbNames: Set<String> = Set(TimeZone.knownTimeZoneIdentifiers).union(["UTC", "GMT", "Etc/UTC", "Etc/GMT"])
+
+    /// Whether `name` is a tz database zone: one Foundation knows by that exact name, or a zone
+    /// file of the system's tz database (`Etc/GMT+5`); the `posix/` and `right/` variants and
+    /// the data files are not zones.
+    static func isTzdbName(_ name: String) -> Bool {
+        if tzdbNames.contains(name) { return true }
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard !name.isEmpty, parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }),
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_+-/".contains($0)) }),
+            let first = parts.first, first != "posix", first != "right", first.first?.isUppercase == true
+        else { return false }
+        return TimeZone(identifier: name) != nil && FileManager.default.fileExists(atPath: "/usr/share/zoneinfo/" + name)
     }
 }

@@ -70,11 +70,24 @@ public struct RequestLogEntry: Sendable, Hashable {
     public var time: FakeTime
     /// The rate-limit scope it was counted under, if any.
     public var scope: String?
+    /// The request body as text (nil when it had none), for tests that assert exact writes.
+    public var body: String?
+
+    public init(method: String, path: String, query: String, status: Int, time: FakeTime, scope: String?, body: String? = nil) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.status = status
+        self.time = time
+        self.scope = scope
+        self.body = body
+    }
 
     var json: JSON {
         .object([
             ("method", .string(method)), ("path", .string(path)), ("query", .string(query)),
             ("status", .int(Int64(status))), ("time", .string(time.description)), ("scope", .optional(scope)),
+            ("body", .optional(body)),
         ])
     }
 }

@@ -13,6 +13,7 @@ final class ManualTime: Sendable {
 func request(_ method: String, _ path: String, token: String? = nil, body: String = "", query: String = "") -> FakeRequest {
     var headers = [("User-Agent", "test")]
     if let token { headers.append(("Authorization", token)) }
+    if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
     return FakeRequest(method: method, path: path, query: query, headers: headers, body: Array(body.utf8))
 }
 

@@ -1,0 +1,65 @@
+import Foundation
+import PluralKitFake
+import Testing
+
+@Suite("The fake's remaining fidelity gaps, closed")
+struct FidelityGapTests {
+    @Test("POST and PATCH on /v2 without Content-Type: application/json are 415 (ProblemDetails); the control interface does not care")
+    func contentType() {
+        let fake = FakePluralKit()
+        fake.rateLimits = .off
+        let system = fake.loadDemo()
+        let body = Array(#"{"name":"New"}"#.utf8)
+        let bare = FakeRequest(method: "PATCH", path: "/v2/systems/@me", headers: [("User-Agent", "t"), ("Authorization", system.token)], body: body)
+        let refused = fake.handle(bare)
+        #expect(refused.status == 415)
+        #expect(String(decoding: refused.body, as: UTF8.self).contains(#""title":"Unsupported Media Type""#))
+        var json = bare
+        json.headers.append(("Content-Type", "application/json; charset=utf-8"))
+        #expect(fake.handle(json).status == 200)
+        let post = FakeRequest(method: "POST", path: "/v2/systems/@me/switches", headers: [("User-Agent", "t"), ("Authorization", system.token)], body: Array(#"{"members":[]}"#.utf8))
+        #expect(fake.handle(post).status == 415)
+        let control = FakeRequest(method: "POST", path: "/_control/switches", body: Array(#"{"members":["Sam"]}"#.utf8))
+        #expect(fake.handle(control).status == 200)
+    }
+
+    @Test("an injected rate_limited fault carries all four rate-limit headers, like a real 429")
+    func rateLimitedHeaders() {
+        let fake = FakePluralKit()
+        let system = fake.loadDemo()
+        fake.inject(Fault(.rateLimited(retryAfterMilliseconds: 1500), count: 1))
+        let response = fake.handle(request("GET", "/v2/systems/\(system.id)"))
+        #expect(response.status == 429)
+        let names = Set(response.headers.map { $0.0 })
+        for name in ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-RateLimit-Scope"] { #expect(names.contains(name), "\(name)") }
+        let reset = Int64(response.headers.first { $0.0 == "X-RateLimit-Reset" }?.1 ?? "") ?? 0
+        #expect(reset >= fake.now.micros / 1_000_000 + 1)
+        #expect(response.headers.first { $0.0 == "X-RateLimit-Scope" }?.1 == "generic_get")
+    }
+
+    @Test("time zones are tz database names: GMT+5 is 400 / 40001, Etc/GMT+5 and Europe/Berlin are fine")
+    func timeZones() {
+        let fake = FakePluralKit()
+        fake.rateLimits = .off
+        let system = fake.loadDemo()
+        func patch(_ tz: String) -> Int {
+            fake.handle(request("PATCH", "/v2/systems/@me/settings", token: system.token, body: #"{"timezone":"\#(tz)"}"#)).status
+        }
+        let refused = fake.handle(request("PATCH", "/v2/systems/@me/settings", token: system.token, body: #"{"timezone":"GMT+5"}"#))
+        #expect(refused.status == 400)
+        #expect(String(decoding: refused.body, as: UTF8.self).contains("40001"))
+        #expect(patch("Etc/GMT+5") == 200)
+        #expect(patch("Europe/Berlin") == 200)
+        #expect(patch("UTC") == 200)
+    }
+
+    @Test("the request log records each request's body")
+    func requestBodies() {
+        let fake = FakePluralKit()
+        let system = fake.loadDemo()
+        fake.clearRequestLog()
+        _ = fake.handle(request("PATCH", "/v2/systems/@me", token: system.token, body: #"{"tag":"| x"}"#))
+        _ = fake.handle(request("GET", "/v2/systems/@me", token: system.token))
+        #expect(fake.requestLog.map(\.body) == [#"{"tag":"| x"}"#, nil])
+    }
+}
