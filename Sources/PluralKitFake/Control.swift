@@ -61,11 +61,13 @@ extension FakePluralKit {
                 reset()
                 return .json(.object([("ok", true)]))
             case ("POST", "seed", nil):
+                try refuseTakenToken(str("token"))
                 let seeded = seed(
                     UInt64(body["seed"]?.intValue ?? 1), members: Int(body["members"]?.intValue ?? 8),
                     groups: Int(body["groups"]?.intValue ?? 2), token: str("token"))
                 return .json(seeded.json)
             case ("POST", "demo", nil):
+                try refuseTakenToken(str("token"))
                 return .json(loadDemo(token: str("token")).json)
             case ("POST", "switches", nil):
                 guard let refs = try memberList("members") else {
@@ -148,6 +150,14 @@ extension FakePluralKit {
             }
         } catch {
             return .json(.object([("error", .string("\(error)"))]), status: 400)
+        }
+    }
+
+    /// Two systems never share a token.
+    func refuseTakenToken(_ token: String?) throws {
+        guard let token else { return }
+        if state.withLock({ $0.systems.contains { $0.token == token } }) {
+            throw FakeError("another system already has that token; tokens are unique")
         }
     }
 

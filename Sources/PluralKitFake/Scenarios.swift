@@ -53,9 +53,15 @@ extension FakeState {
 
     /// Adds a system with `memberCount` members and `groupCount` groups, deterministic from `seed`.
     mutating func seed(_ seed: UInt64, memberCount: Int, groupCount: Int, token: String?, now: FakeTime) -> SeededSystem {
-        random = SeededGenerator(seed: seed)
-        let token = token ?? random.token()
-        let created = FakeTime(seconds: 1_636_306_461 + Int64(random.next() % 10_000_000))
+        // The first use of a seed gives the same system every time; a repeat gives another one.
+        let uses = seedUses[seed, default: 0]
+        seedUses[seed] = uses + 1
+        random = SeededGenerator(seed: uses == 0 ? seed : seed ^ (uses &* 0xA24B_AED4_963E_E407))
+        var generated = random.token()
+        while systems.contains(where: { $0.token == generated }) { generated = random.token() }
+        let token = token ?? generated
+        // Like PluralKit's, creation times carry microseconds.
+        let created = FakeTime(micros: (1_636_306_461 + Int64(random.next() % 10_000_000)) * 1_000_000 + Int64(random.next() % 1_000_000))
         var system = makeSystem(name: "System \(seed)", token: token, created: created)
         system.fields["tag"] = .string("| s\(seed)")
         systems.append(system)

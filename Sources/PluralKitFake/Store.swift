@@ -107,6 +107,9 @@ struct FakeState: Sendable {
     var messages: [UInt64: MessageRecord] = [:]
     var log: [RequestLogEntry] = []
     var random = SeededGenerator(seed: 0)
+    /// How often each seed was used: a seed used again gives a different system (never the same
+    /// ids or token twice).
+    var seedUses: [UInt64: UInt64] = [:]
     var limits = RateLimitSettings.server
     var gcra = GCRALimiter()
     var faults: [Fault] = []

@@ -63,3 +63,29 @@ struct FidelityGapTests {
         #expect(fake.requestLog.map(\.body) == [#"{"tag":"| x"}"#, nil])
     }
 }
+
+@Suite("The fake's control interface: unique systems")
+struct UniqueSystemTests {
+    @Test("demo twice and the same seed twice give systems with distinct ids and tokens; a taken token is refused")
+    func distinct() {
+        let fake = FakePluralKit()
+        let a = fake.loadDemo()
+        let b = fake.loadDemo()
+        let c = fake.seed(7)
+        let d = fake.seed(7)
+        #expect(Set([a.token, b.token, c.token, d.token]).count == 4)
+        #expect(Set([a.id, b.id, c.id, d.id]).count == 4)
+        #expect(fake.handle(FakeRequest(method: "POST", path: "/_control/demo", body: Array(#"{"token":"\#(a.token)"}"#.utf8))).status == 400)
+        #expect(fake.handle(FakeRequest(method: "POST", path: "/_control/seed", body: Array(#"{"seed":3,"token":"\#(c.token)"}"#.utf8))).status == 400)
+        // The first use of a seed is still the same system every time.
+        #expect(FakePluralKit().seed(7) == c)
+    }
+
+    @Test("seeded creation times carry microseconds, as PluralKit's do")
+    func microseconds() {
+        let fake = FakePluralKit()
+        let system = fake.loadDemo()
+        let body = String(decoding: fake.handle(request("GET", "/v2/systems/\(system.id)")).body, as: UTF8.self)
+        #expect(body.range(of: #""created":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z""#, options: .regularExpression) != nil, "\(body)")
+    }
+}
