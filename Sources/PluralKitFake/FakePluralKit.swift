@@ -197,6 +197,7 @@ public final class FakePluralKit: Sendable {
     public func addMessage(
         id: UInt64, original: UInt64? = nil, sender: UInt64, channel: UInt64, guild: UInt64?, member: String?
     ) throws {
+        let now = clock()
         try state.withLock { state in
             let m = try member.map { ref in
                 guard let m = state.controlMember(ref, system: nil) else { throw FakeError("no member \(ref)") }
@@ -205,6 +206,12 @@ public final class FakePluralKit: Sendable {
             state.messages[id] = MessageRecord(
                 id: id, original: original, sender: sender, channel: channel, guild: guild, system: m?.system,
                 member: m?.uuid)
+            // The member's counters move as the bot's do.
+            if let m, let i = state.memberIndex(uuid: m.uuid) {
+                let count = (state.members[i].fields["message_count"]?.intValue ?? 0) + 1
+                state.members[i].fields["message_count"] = .int(count)
+                state.members[i].fields["last_message_timestamp"] = .string(now.description)
+            }
         }
     }
 

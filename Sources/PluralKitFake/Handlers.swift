@@ -225,6 +225,11 @@ extension FakeState {
         for i in groups.indices { groups[i].members.removeAll { $0 == uuid } }
         for i in switches.indices { switches[i].members.removeAll { $0 == uuid } }
         memberGuilds[uuid] = nil
+        // A message of a deleted member keeps neither the member nor the system (as PluralKit's do).
+        for (id, message) in messages where message.member == uuid {
+            messages[id]?.member = nil
+            messages[id]?.system = nil
+        }
     }
 
     mutating func memberGroups(_ m: RouteMatch, _ req: FakeRequest) throws -> FakeResponse {

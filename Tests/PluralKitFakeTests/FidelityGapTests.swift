@@ -89,3 +89,26 @@ struct UniqueSystemTests {
         #expect(body.range(of: #""created":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z""#, options: .regularExpression) != nil, "\(body)")
     }
 }
+
+@Suite("The fake's messages")
+struct MessageFidelityTests {
+    @Test("a proxied message bumps its member's message_count and last_message_timestamp; after the member is deleted, the message has system and member null")
+    func messages() throws {
+        let fake = FakePluralKit()
+        fake.rateLimits = .off
+        let system = fake.loadDemo()
+        let sam = try #require(system.member("Sam"))
+        for id in [900_000_000_000_000_001, 900_000_000_000_000_002] as [UInt64] {
+            let body = #"{"id":"\#(id)","sender":"100","channel":"200","guild":"\#(DemoGuild.artClub)","member":"Sam"}"#
+            #expect(fake.handle(FakeRequest(method: "POST", path: "/_control/messages", body: Array(body.utf8))).status == 204)
+        }
+        let member = String(decoding: fake.handle(request("GET", "/v2/members/\(sam.id)", token: system.token)).body, as: UTF8.self)
+        #expect(member.contains(#""message_count":2"#), "\(member)")
+        #expect(member.range(of: #""last_message_timestamp":"\d{4}-\d\d-\d\dT"#, options: .regularExpression) != nil, "\(member)")
+
+        try fake.deleteMember("Sam")
+        let message = String(decoding: fake.handle(request("GET", "/v2/messages/900000000000000001")).body, as: UTF8.self)
+        #expect(message.contains(#""system":null"#), "\(message)")
+        #expect(message.contains(#""member":null"#), "\(message)")
+    }
+}
