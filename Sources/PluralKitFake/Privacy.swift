@@ -19,7 +19,7 @@ extension FakeState {
     }
 
     func systemJSON(_ s: SystemRecord, owner: Bool) -> JSON {
-        var out = s.fields
+        var out = Self.rewritingMediaLinks(s.fields)
         if owner {
             out["webhook_url"] = .optional(s.webhookURL)
             out["privacy"] = s.privacy
@@ -35,7 +35,7 @@ extension FakeState {
 
     /// - Parameter includeSystem: false in message payloads (the member has no `system` key there).
     func memberJSON(_ m: MemberRecord, owner: Bool, includeSystem: Bool = true) -> JSON {
-        var out = m.fields
+        var out = Self.rewritingMediaLinks(m.fields)
         if !includeSystem { out["system"] = nil }
         if owner {
             out["privacy"] = m.privacy
@@ -56,7 +56,7 @@ extension FakeState {
     }
 
     func groupJSON(_ g: GroupRecord, owner: Bool, withMembers: Bool) -> JSON {
-        var out = g.fields
+        var out = Self.rewritingMediaLinks(g.fields)
         let p = g.privacy
         if !owner {
             Self.hideName(&out, fields: g.fields, privacy: p)
@@ -113,6 +113,21 @@ extension FakeState {
         var out = settings
         out["card_show_color_hex"] = nil
         if out["name_format"]?.isNull ?? true { out["name_format"] = "{name} {tag}" }
+        return out
+    }
+}
+
+extension FakeState {
+    /// Old Discord media-proxy links (`media.discordapp.net/attachments/…`) come out as
+    /// `cdn.discordapp.com` links, as PluralKit rewrites them on output (stored as sent).
+    static func rewritingMediaLinks(_ fields: JSON) -> JSON {
+        var out = fields
+        let old = "https://media.discordapp.net/attachments/"
+        for key in ["avatar_url", "webhook_avatar_url", "banner", "icon"] {
+            if let url = out[key]?.stringValue, url.lowercased().hasPrefix(old) {
+                out[key] = .string("https://cdn.discordapp.com/attachments/" + url.dropFirst(old.count))
+            }
+        }
         return out
     }
 }

@@ -112,3 +112,21 @@ struct MessageFidelityTests {
         #expect(message.contains(#""member":null"#), "\(message)")
     }
 }
+
+@Suite("The fake's media links")
+struct MediaLinkTests {
+    @Test("an old media.discordapp.net attachment link is stored as sent and comes out as a cdn.discordapp.com link")
+    func rewritten() throws {
+        let fake = FakePluralKit()
+        fake.rateLimits = .off
+        let system = fake.loadDemo()
+        let sam = try #require(system.member("Sam"))
+        let old = "https://media.discordapp.net/attachments/1/2/sam.png"
+        #expect(fake.handle(request("PATCH", "/v2/members/\(sam.id)", token: system.token, body: #"{"avatar_url":"\#(old)"}"#)).status == 200)
+        let member = String(decoding: fake.handle(request("GET", "/v2/members/\(sam.id)")).body, as: UTF8.self)
+        #expect(member.contains(#""avatar_url":"https://cdn.discordapp.com/attachments/1/2/sam.png""#), "\(member)")
+        let other = "https://example.org/media.discordapp.net/attachments/x.png"
+        #expect(fake.handle(request("PATCH", "/v2/members/\(sam.id)", token: system.token, body: #"{"avatar_url":"\#(other)"}"#)).status == 200)
+        #expect(String(decoding: fake.handle(request("GET", "/v2/members/\(sam.id)")).body, as: UTF8.self).contains(other))
+    }
+}
