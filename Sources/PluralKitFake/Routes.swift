@@ -53,7 +53,17 @@ extension FakeState {
                 let system = try resolveSystem(parts[1], caller: caller)
                 match.system = system
                 match.ownEntity = caller?.uuid == system.uuid
-                if parts.count >= 4, parts[2] == "switches" { match.switchRef = parts[3] }
+                if parts.count >= 4, parts[2] == "switches" {
+                    match.switchRef = parts[3]
+                    // The gateway resolves a switch UUID itself (before the owner and User-Agent
+                    // checks): one that exists nowhere is 404 20007 there. A malformed one goes on
+                    // to the handler's 400 40006 — the real gateway's Postgres cast probably fails
+                    // with a 500 first [inferred in the reference]; the fake keeps .NET's answer.
+                    let ref = parts[3].lowercased()
+                    if Self.isUUID(ref), !switches.contains(where: { $0.uuid == ref }) {
+                        return .failure(Reply(.error(404, 20007, "Switch not found.")))
+                    }
+                }
             case "members" where parts.count >= 2:
                 let member = try resolveMember(parts[1])
                 match.member = member

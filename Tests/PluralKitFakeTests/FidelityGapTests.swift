@@ -130,3 +130,24 @@ struct MediaLinkTests {
         #expect(String(decoding: fake.handle(request("GET", "/v2/members/\(sam.id)")).body, as: UTF8.self).contains(other))
     }
 }
+
+@Suite("The fake's gateway resolves switch ids")
+struct SwitchGatewayTests {
+    @Test("an unknown switch UUID is 404 / 20007 at the gateway: before the owner check and before the User-Agent check; a malformed one is 400 / 40006")
+    func unknownSwitch() throws {
+        let fake = FakePluralKit()
+        fake.rateLimits = .off
+        let system = fake.loadDemo()
+        let unknown = "00000000-0000-4000-8000-000000000000"
+        // Not the owner (no token), and no User-Agent: the gateway answers first.
+        let bare = fake.handle(FakeRequest(method: "DELETE", path: "/v2/systems/\(system.id)/switches/\(unknown)"))
+        #expect(bare.status == 404)
+        #expect(String(decoding: bare.body, as: UTF8.self).contains("20007"))
+        #expect(fake.handle(request("GET", "/v2/systems/\(system.id)/switches/\(unknown)", token: system.token)).status == 404)
+        let malformed = fake.handle(request("GET", "/v2/systems/\(system.id)/switches/not-a-uuid", token: system.token))
+        #expect(malformed.status == 400 && String(decoding: malformed.body, as: UTF8.self).contains("40006"))
+        // A known switch without a User-Agent is the usual empty 400.
+        let known = try fake.logSwitch(members: ["Sam"])
+        #expect(fake.handle(FakeRequest(method: "GET", path: "/v2/systems/\(system.id)/switches/\(known.uuid)")).status == 400)
+    }
+}
