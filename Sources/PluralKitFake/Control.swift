@@ -7,7 +7,7 @@ import Synchronization
 /// |---|---|
 /// | `GET /_control/state` | systems (id, uuid, token, members, groups) and switches |
 /// | `POST /_control/reset` | forget everything |
-/// | `POST /_control/seed` `{"seed":1,"members":8,"groups":2,"token":"…"?}` | add a seeded system |
+/// | `POST /_control/seed` `{"seed":1,"members":8,"groups":2,"token":"…"?,"legacy_ids":false?}` | add a seeded system (5-letter ids with `legacy_ids`) |
 /// | `POST /_control/demo` `{"token":"…"?}` | add the demo system |
 /// | `POST /_control/switches` `{"system"?,"members":[ref…],"timestamp"?}` | log a switch as the bot |
 /// | `PATCH /_control/switches/{id}` `{"members"?,"timestamp"?}` | edit or move a switch |
@@ -64,7 +64,7 @@ extension FakePluralKit {
                 try refuseTakenToken(str("token"))
                 let seeded = seed(
                     UInt64(body["seed"]?.intValue ?? 1), members: Int(body["members"]?.intValue ?? 8),
-                    groups: Int(body["groups"]?.intValue ?? 2), token: str("token"))
+                    groups: Int(body["groups"]?.intValue ?? 2), token: str("token"), legacyIDs: body["legacy_ids"]?.boolValue ?? false)
                 return .json(seeded.json)
             case ("POST", "demo", nil):
                 try refuseTakenToken(str("token"))

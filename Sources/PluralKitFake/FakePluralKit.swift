@@ -88,10 +88,16 @@ public final class FakePluralKit: Sendable {
     // MARK: - Scenario API
 
     /// Adds a system with `members` members and `groups` groups, the same for the same seed.
+    /// With `legacyIDs`, the system, its members and groups get 5-letter ids (as systems created
+    /// before 2022 have).
     @discardableResult
-    public func seed(_ seed: UInt64, members: Int = 8, groups: Int = 2, token: String? = nil) -> SeededSystem {
+    public func seed(_ seed: UInt64, members: Int = 8, groups: Int = 2, token: String? = nil, legacyIDs: Bool = false) -> SeededSystem {
         let now = clock()
-        return state.withLock { $0.seed(seed, memberCount: members, groupCount: groups, token: token, now: now) }
+        return state.withLock { state in
+            state.legacyIDs = legacyIDs
+            defer { state.legacyIDs = false }
+            return state.seed(seed, memberCount: members, groupCount: groups, token: token, now: now)
+        }
     }
 
     /// Adds the demo system (PRODUCT.md): Alex, Sam, Kit, Jordan, Robin, …; group "Littles";

@@ -128,10 +128,11 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
-    /// A new 6-letter id from the server's alphabet.
-    public mutating func shortID() -> String {
+    /// A new 6-letter id from the server's alphabet (5 letters: a legacy id, as systems created
+    /// before 2022 have).
+    public mutating func shortID(length: Int = 6) -> String {
         let alphabet = Array("abcefghjknoprstuvwxyz")
-        return String((0..<6).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] })
+        return String((0..<length).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] })
     }
 
     /// A random (version 4) UUID, lowercase.

@@ -110,6 +110,8 @@ struct FakeState: Sendable {
     /// How often each seed was used: a seed used again gives a different system (never the same
     /// ids or token twice).
     var seedUses: [UInt64: UInt64] = [:]
+    /// While set, new entities get 5-letter (legacy) ids.
+    var legacyIDs = false
     var limits = RateLimitSettings.server
     var gcra = GCRALimiter()
     var faults: [Fault] = []
@@ -128,7 +130,7 @@ struct FakeState: Sendable {
     /// A new short id unused by that entity type.
     mutating func newShortID(taken: Set<String>) -> String {
         while true {
-            let id = random.shortID()
+            let id = random.shortID(length: legacyIDs ? 5 : 6)
             if !taken.contains(id) { return id }
         }
     }

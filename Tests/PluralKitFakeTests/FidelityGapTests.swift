@@ -151,3 +151,20 @@ struct SwitchGatewayTests {
         #expect(fake.handle(FakeRequest(method: "GET", path: "/v2/systems/\(system.id)/switches/\(known.uuid)")).status == 400)
     }
 }
+
+@Suite("The fake's legacy ids")
+struct LegacyIDTests {
+    @Test("a system seeded with legacy_ids has 5-letter ids for itself, its members and groups, served and resolved like any")
+    func fiveLetters() throws {
+        let fake = FakePluralKit()
+        fake.rateLimits = .off
+        let response = fake.handle(FakeRequest(method: "POST", path: "/_control/seed", body: Array(#"{"seed":9,"legacy_ids":true}"#.utf8)))
+        #expect(response.status == 200)
+        let state = fake.seed(10, legacyIDs: true)
+        #expect(state.id.count == 5 && state.members.allSatisfy { $0.id.count == 5 } && state.groups.allSatisfy { $0.id.count == 5 })
+        let member = try #require(state.members.first)
+        #expect(fake.handle(request("GET", "/v2/members/\(member.id)")).status == 200)
+        #expect(fake.handle(request("GET", "/v2/systems/\(state.id)")).status == 200)
+        #expect(fake.seed(11).id.count == 6)
+    }
+}
