@@ -10,8 +10,8 @@ public struct Credential: Sendable, CustomStringConvertible, CustomDebugStringCo
         case tokenFile(String)
         /// `$CREDENTIALS_DIRECTORY/token` (systemd `LoadCredential=`).
         case systemdCredential(String)
-        /// The `PK_TOKEN` environment variable.
-        case environment
+        /// An environment variable (its name).
+        case environment(String)
         /// The config file's `token_file`.
         case configTokenFile(String)
 
@@ -19,7 +19,7 @@ public struct Credential: Sendable, CustomStringConvertible, CustomDebugStringCo
             switch self {
             case .tokenFile(let p): "--token-file \(Credentials.shown(p))"
             case .systemdCredential(let p): "systemd credential \(Credentials.shown(p))"
-            case .environment: "PK_TOKEN"
+            case .environment(let name): name
             case .configTokenFile(let p): "token_file \(Credentials.shown(p)) (config)"
             }
         }
@@ -46,52 +46,73 @@ public struct CredentialError: Error, CustomStringConvertible, Sendable, Hashabl
     init(_ description: String) { self.description = description }
 }
 
-/// Finds the API token, in this order: `--token-file`, `$CREDENTIALS_DIRECTORY/token`
-/// (`LoadCredential=token:…`), `PK_TOKEN`, the config file's `token_file`.
+/// What a program calls its token: the environment variable that may hold it, and how to say
+/// what a token file must hold (for messages).
+public struct CredentialNaming: Sendable, Hashable {
+    /// The environment variable (e.g. the program's `…_TOKEN`).
+    public var environmentVariable: String
+    /// What the token is, for "it must hold only …" (e.g. "the token from `…`").
+    public var hint: String
+
+    public init(environmentVariable: String, hint: String) {
+        self.environmentVariable = environmentVariable
+        self.hint = hint
+    }
+}
+
+/// Finds an API token, in this order: `--token-file`, `$CREDENTIALS_DIRECTORY/token`
+/// (`LoadCredential=token:…`), the environment variable `naming` names, the config file's
+/// `token_file`.
 ///
 /// A token from any source must be printable ASCII without spaces once one trailing newline
 /// (LF or CRLF) is trimmed; anything else (a comment line, Windows line endings inside, a CR,
 /// a NUL, a second line) is refused with a message that names the source and the problem and
-/// never shows the value. PluralKit tokens are 64 base64 characters.
+/// never shows the value.
 public enum Credentials {
     /// Resolves the token from the sources in precedence order; nil when none is set.
     /// - Parameters:
     ///   - environment: the process environment (injected for tests).
+    ///   - naming: the environment variable and how to describe the token.
     public static func resolve(
-        tokenFile: String?, configTokenFile: String?, environment: [String: String]
+        tokenFile: String?, configTokenFile: String?, environment: [String: String], naming: CredentialNaming
     ) throws -> Credential? {
         if let tokenFile {
-            return Credential(origin: .tokenFile(tokenFile), secret: try read(tokenFile, checkMode: true))
+            return Credential(origin: .tokenFile(tokenFile), secret: try read(tokenFile, checkMode: true, naming: naming))
         }
         if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
             let path = directory.hasSuffix("/") ? directory + "token" : directory + "/token"
             if access(path, F_OK) == 0 {
                 // systemd owns credential files (and their mode); no permission check.
-                return Credential(origin: .systemdCredential(path), secret: try read(path, checkMode: false, origin: "the systemd credential \(path)"))
+                return Credential(
+                    origin: .systemdCredential(path),
+                    secret: try read(path, checkMode: false, origin: "the systemd credential \(path)", naming: naming))
             }
         }
-        if let value = environment["PK_TOKEN"], !value.allSatisfy({ $0.isWhitespace }) {
-            return Credential(origin: .environment, secret: try validate(Array(value.utf8), source: "PK_TOKEN"))
+        let variable = naming.environmentVariable
+        if let value = environment[variable], !value.allSatisfy({ $0.isWhitespace }) {
+            return Credential(origin: .environment(variable), secret: try validate(Array(value.utf8), source: variable, naming: naming))
         }
         if let configTokenFile {
             return Credential(
                 origin: .configTokenFile(configTokenFile),
-                secret: try read(configTokenFile, checkMode: true, origin: "the token file \(shown(configTokenFile)) (token_file in the config)"))
+                secret: try read(
+                    configTokenFile, checkMode: true, origin: "the token file \(shown(configTokenFile)) (token_file in the config)",
+                    naming: naming))
         }
         return nil
     }
 
     /// Reads a token file (see ``Credentials`` for what it may hold). With `checkMode`, a file
     /// readable by group or others is refused.
-    public static func read(_ path: String, checkMode: Bool) throws -> String {
-        try read(path, checkMode: checkMode, origin: "the token file \(shown(path))")
+    public static func read(_ path: String, checkMode: Bool, naming: CredentialNaming) throws -> String {
+        try read(path, checkMode: checkMode, origin: "the token file \(shown(path))", naming: naming)
     }
 
-    static func read(_ path: String, checkMode: Bool, origin: String) throws -> String {
+    static func read(_ path: String, checkMode: Bool, origin: String, naming: CredentialNaming) throws -> String {
         let name = shown(path)
         var st = stat()
         guard stat(path, &st) == 0 else {
-            throw CredentialError("cannot read \(origin): \(String(cString: strerror(errno))). Create it with the token from `pk;token` (mode 600).")
+            throw CredentialError("cannot read \(origin): \(String(cString: strerror(errno))). Create it with \(naming.hint) (mode 600).")
         }
         if checkMode, st.st_mode & 0o077 != 0 {
             let mode = String(st.st_mode & 0o777, radix: 8)
@@ -107,20 +128,20 @@ public enum Credentials {
             let n = fread(&buffer, 1, buffer.count, handle)
             if n <= 0 { break }
             bytes += buffer[0..<n]
-            if bytes.count > 64 * 1024 { throw CredentialError("\(origin) is too large to be a token; it must hold only the token from `pk;token`.") }
+            if bytes.count > 64 * 1024 { throw CredentialError("\(origin) is too large to be a token; it must hold only \(naming.hint).") }
         }
-        return try validate(bytes, source: origin)
+        return try validate(bytes, source: origin, naming: naming)
     }
 
     /// Checks a token's bytes: one trailing LF or CRLF is trimmed; what is left must be
     /// printable ASCII (no spaces). The message names `source` and the problem, never the value.
-    public static func validate(_ raw: [UInt8], source: String) throws -> String {
+    public static func validate(_ raw: [UInt8], source: String, naming: CredentialNaming) throws -> String {
         var bytes = raw[...]
         if bytes.last == 0x0A {
             bytes = bytes.dropLast()
             if bytes.last == 0x0D { bytes = bytes.dropLast() }
         }
-        let what = "it must hold only the token from `pk;token` (64 characters, no spaces), on one line"
+        let what = "it must hold only \(naming.hint), on one line"
         guard !bytes.isEmpty else { throw CredentialError("\(source) is empty; \(what).") }
         if bytes.contains(0x0A) {
             let firstLine = bytes.prefix { $0 != 0x0A }

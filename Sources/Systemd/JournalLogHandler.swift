@@ -5,13 +5,12 @@ import Glibc
 #endif
 
 /// A swift-log handler that writes each entry natively to the systemd journal, with the logger
-/// metadata as journal fields, so `journalctl PK_EVENT=switch` or `journalctl PK_MEMBER_ID=abcde`
-/// find entries.
+/// metadata as journal fields under the program's prefix, so `journalctl APP_EVENT=…` finds entries.
 ///
 /// - `MESSAGE`, `PRIORITY` (from the level), `SYSLOG_IDENTIFIER`, `CODE_FILE`/`CODE_LINE`/`CODE_FUNC`.
-/// - Metadata keys become field names: uppercased, sanitised, prefixed `PK_` unless they already
-///   are (`MESSAGE_ID` is passed through). An array value becomes a repeated field (one
-///   `PK_MEMBER_ID=` per member); a dictionary is flattened (`PK_A_B=`).
+/// - Metadata keys become field names: uppercased, sanitised, given the field prefix unless they
+///   already have it (`MESSAGE_ID` is passed through). An array value becomes a repeated field
+///   (one field per item); a dictionary is flattened (`APP_A_B=`).
 /// - With no journal reachable (libsystemd would drop entries silently), entries go to stderr:
 ///   `<N>` priority prefixes when stderr is not a terminal (journald turns them into `PRIORITY=`
 ///   when it captures stderr), readable coloured lines on a terminal. Fields are appended, so
@@ -38,21 +37,25 @@ public struct JournalLogHandler: LogHandler {
     /// `SYSLOG_IDENTIFIER`.
     public let identifier: String
     public let output: Output
+    /// Put before every metadata field name that lacks it (e.g. the program's `APP_`).
+    public let fieldPrefix: String
     private let writeLine: @Sendable (String) -> Void
     private let journalSocket: String
 
     /// Creates a handler.
     /// - Parameters:
-    ///   - identifier: the `SYSLOG_IDENTIFIER` (default `pkfrontd`).
+    ///   - identifier: the `SYSLOG_IDENTIFIER`.
+    ///   - fieldPrefix: put before metadata field names (the error of an entry becomes `<prefix>ERROR`).
     ///   - output: where to write; `.automatic` picks the journal, or stderr in the right form.
     ///   - stderr: where fallback lines go (tests capture them).
     ///   - journalSocket: the journal socket whose presence `.automatic` checks.
     public init(
-        identifier: String = "pkfrontd", output: Output = .automatic,
+        identifier: String, fieldPrefix: String, output: Output = .automatic,
         stderr: @escaping @Sendable (String) -> Void = JournalLogHandler.writeToStderr,
         journalSocket: String = Journal.socketPath
     ) {
         self.identifier = identifier
+        self.fieldPrefix = fieldPrefix
         self.output = output
         self.writeLine = stderr
         self.journalSocket = journalSocket
@@ -74,8 +77,8 @@ public struct JournalLogHandler: LogHandler {
             ("MESSAGE", message), ("PRIORITY", String(priority)), ("SYSLOG_IDENTIFIER", identifier),
             ("CODE_FILE", event.file), ("CODE_LINE", String(event.line)), ("CODE_FUNC", event.function),
         ]
-        var custom = Self.fields(from: merged).map { ($0.0, clean($0.1)) }
-        if let error = event.error { custom.append(("PK_ERROR", clean("\(error)"))) }
+        var custom = Self.fields(from: merged, prefix: fieldPrefix).map { ($0.0, clean($0.1)) }
+        if let error = event.error { custom.append((fieldPrefix + "ERROR", clean("\(error)"))) }
         fields += custom
 
         switch output {
@@ -109,7 +112,7 @@ public struct JournalLogHandler: LogHandler {
     }
 
     /// Journal fields for logger metadata, in a stable order.
-    public static func fields(from metadata: Logger.Metadata) -> [(String, String)] {
+    public static func fields(from metadata: Logger.Metadata, prefix: String) -> [(String, String)] {
         var out: [(String, String)] = []
         func add(_ name: String, _ value: Logger.Metadata.Value) {
             switch value {
@@ -122,7 +125,7 @@ public struct JournalLogHandler: LogHandler {
         }
         for key in metadata.keys.sorted() {
             var name = Journal.fieldName(key)
-            if name != "MESSAGE_ID", !name.hasPrefix("PK_") { name = "PK_" + name }
+            if name != "MESSAGE_ID", !name.hasPrefix(prefix) { name = prefix + name }
             add(name, metadata[key]!)
         }
         return out

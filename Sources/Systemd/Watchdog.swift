@@ -86,10 +86,10 @@ public struct WatchdogService: Service {
     ///   - interval: the manager's watchdog interval (`WatchdogSec=`, from ``Notifier/watchdogInterval()``).
     ///   - clock: what waiting and measuring a unit's time use (a test clock in tests).
     ///   - logger: where a hung unit is reported once, before the pings stop.
-    ///   - hungMetadata: the fields of that entry (`PK_EVENT`, `MESSAGE_ID`).
+    ///   - hungMetadata: the fields of that entry (the program's event name, `MESSAGE_ID`).
     public init<C: Clock<Duration>>(
         notifier: Notifier, interval: Duration, heartbeat: Heartbeat, clock: C = ContinuousClock(), logger: Logger? = nil,
-        hungMetadata: Logger.Metadata = ["PK_EVENT": "watchdog_starved"]
+        hungMetadata: Logger.Metadata = [:]
     ) {
         self.init(interval: interval, heartbeat: heartbeat, clock: clock, logger: logger, hungMetadata: hungMetadata, checked: {}) {
             notifier.watchdog()
@@ -105,7 +105,7 @@ public struct WatchdogService: Service {
 
     init<C: Clock<Duration>>(
         interval: Duration, heartbeat: Heartbeat, clock: C, logger: Logger?,
-        hungMetadata: Logger.Metadata = ["PK_EVENT": "watchdog_starved"], checked: @escaping @Sendable () -> Void,
+        hungMetadata: Logger.Metadata = [:], checked: @escaping @Sendable () -> Void,
         ping: @escaping @Sendable () -> Void
     ) {
         self.hungMetadata = hungMetadata
@@ -155,7 +155,7 @@ public struct WatchdogService: Service {
             case .alive: ping()
             case .hung(let elapsed, let bound):
                 logger?.critical(
-                    "the poll loop has made no progress for \(elapsed) (its bound is \(bound)); no longer feeding the watchdog, so systemd will restart pkfrontd",
+                    "the guarded work (the poll loop) has made no progress for \(elapsed) (its bound is \(bound)); no longer feeding the watchdog, so systemd will restart the service",
                     metadata: hungMetadata)
             case .stillHung, .notStarted: break
             }

@@ -3,6 +3,16 @@ import Testing
 
 @testable import Systemd
 
+/// The naming pkfrontd uses (the Systemd target itself names no program).
+let pkNaming = CredentialNaming(environmentVariable: "PK_TOKEN", hint: "the token from `pk;token` (64 characters, no spaces)")
+
+extension Credentials {
+    static func resolve(tokenFile: String?, configTokenFile: String?, environment: [String: String]) throws -> Credential? {
+        try resolve(tokenFile: tokenFile, configTokenFile: configTokenFile, environment: environment, naming: pkNaming)
+    }
+    static func read(_ path: String, checkMode: Bool) throws -> String { try read(path, checkMode: checkMode, naming: pkNaming) }
+}
+
 /// A temporary directory removed after the test.
 struct TempDir: ~Copyable {
     let path: String

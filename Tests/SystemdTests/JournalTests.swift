@@ -38,7 +38,7 @@ struct JournalTests {
     @Test("entries are read back with every field intact: multi-line, non-ASCII, repeated", .enabled(if: journalAvailable))
     func roundTrip() throws {
         let run = UUID().uuidString.replacingOccurrences(of: "-", with: "")
-        var logger = Logger(label: "test") { _ in JournalLogHandler(identifier: "pkfrontd-test", output: .journal) }
+        var logger = Logger(label: "test") { _ in JournalLogHandler(identifier: "pkfrontd-test", fieldPrefix: "PK_", output: .journal) }
         logger.logLevel = .debug
         logger[metadataKey: "PK_SYSTEM"] = "fxbtov"
         logger.notice(
@@ -72,7 +72,7 @@ struct JournalTests {
     func fallback() {
         let lines = Lines()
         let logger = Logger(label: "test") { _ in
-            JournalLogHandler(identifier: "pkfrontd", output: .automatic, stderr: lines.sink, journalSocket: "/nonexistent/socket")
+            JournalLogHandler(identifier: "pkfrontd", fieldPrefix: "PK_", output: .automatic, stderr: lines.sink, journalSocket: "/nonexistent/socket")
         }
         logger.warning("first line\nsecond line", metadata: ["PK_EVENT": "api_unreachable", "PK_MEMBER_ID": ["a", "b"]])
         logger.error("failed", metadata: ["error": "HTTP 502: <html> bad"])
@@ -86,7 +86,7 @@ struct JournalTests {
     func redacted() {
         let lines = Lines()
         let logger = Logger(label: "test") { _ in
-            var handler = JournalLogHandler(identifier: "pkfrontd", output: .prefixedStderr, stderr: lines.sink)
+            var handler = JournalLogHandler(identifier: "pkfrontd", fieldPrefix: "PK_", output: .prefixedStderr, stderr: lines.sink)
             handler.redact = { $0.replacing("s3cr3t-token", with: "[token]") }
             return handler
         }
@@ -99,11 +99,11 @@ struct JournalTests {
     @Test("readable coloured lines for a terminal")
     func terminal() {
         let lines = Lines()
-        let logger = Logger(label: "test") { _ in JournalLogHandler(output: .readableStderr(colour: false), stderr: lines.sink) }
+        let logger = Logger(label: "test") { _ in JournalLogHandler(identifier: "pkfrontd", fieldPrefix: "PK_", output: .readableStderr(colour: false), stderr: lines.sink) }
         logger.info("Alex is fronting", metadata: ["PK_EVENT": "switch", "MESSAGE_ID": "x"])
         #expect(lines.all == ["INFO Alex is fronting PK_EVENT=switch\n"])
         let coloured = Lines()
-        Logger(label: "t") { _ in JournalLogHandler(output: .readableStderr(colour: true), stderr: coloured.sink) }.error("boom")
+        Logger(label: "t") { _ in JournalLogHandler(identifier: "pkfrontd", fieldPrefix: "PK_", output: .readableStderr(colour: true), stderr: coloured.sink) }.error("boom")
         #expect(coloured.all.first?.hasPrefix("\u{1B}[31m") == true)
     }
 

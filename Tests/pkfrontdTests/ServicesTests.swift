@@ -73,7 +73,7 @@ struct DaemonHarness: Sendable {
             let settings = DaemonSettings(
                 apiURL: base, tokenFile: nil, configTokenFile: nil, stateDirectory: directory + "/state", rules: rulesPath,
                 pollInterval: .seconds(15), systems: [], dryRun: false, configFile: nil)
-            let credential = try #require(try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": system.token]))
+            let credential = try #require(try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": system.token], naming: .pluralKit))
             let assembly = try DaemonAssembly.make(
                 settings: settings, credential: credential, replay: 0, logger: logger, notifier: log.notifier, redact: { $0 })
             prepare(assembly.store)

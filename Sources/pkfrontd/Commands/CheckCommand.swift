@@ -117,10 +117,10 @@ enum NameDirectory {
     static func token(settings: DaemonSettings, environment: [String: String]) throws -> String? {
         do {
             return try Credentials.resolve(
-                tokenFile: settings.tokenFile, configTokenFile: settings.configTokenFile, environment: environment)?.reveal()
+                tokenFile: settings.tokenFile, configTokenFile: settings.configTokenFile, environment: environment, naming: .pluralKit)?.reveal()
         } catch let error as CredentialError {
             let file = settings.tokenFile ?? settings.configTokenFile
-            guard let file, let secret = try? Credentials.read(file, checkMode: false), !secret.isEmpty else { throw error }
+            guard let file, let secret = try? Credentials.read(file, checkMode: false, naming: .pluralKit), !secret.isEmpty else { throw error }
             FileHandle.standardError.write(Data("pkfrontd check: note: \(error) (`pkfrontd run` refuses it; `check` used it anyway)\n".utf8))
             return secret
         }

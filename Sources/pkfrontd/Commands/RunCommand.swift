@@ -75,7 +75,7 @@ struct RunCommand: AsyncParsableCommand {
         // reaches the journal or stderr can carry it.
         let secrets = SecretRedactor()
         LoggingSystem.bootstrap { _ in
-            var handler = JournalLogHandler(identifier: "pkfrontd")
+            var handler = JournalLogHandler(identifier: "pkfrontd", fieldPrefix: "PK_")
             handler.logLevel = .info
             handler.redact = { secrets.redact($0) }
             return handler
@@ -95,7 +95,7 @@ struct RunCommand: AsyncParsableCommand {
             do {
                 settings = try resolve()
                 guard let found = try Credentials.resolve(
-                    tokenFile: settings.tokenFile, configTokenFile: settings.configTokenFile, environment: environment)
+                    tokenFile: settings.tokenFile, configTokenFile: settings.configTokenFile, environment: environment, naming: .pluralKit)
                 else {
                     throw SettingsError("""
                         no PluralKit token. Get one with `pk;token` in a DM with the bot, then either \

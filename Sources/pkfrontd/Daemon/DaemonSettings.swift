@@ -163,3 +163,9 @@ extension DaemonSettings {
         return home + "/.local/state/pkfrontd"
     }
 }
+
+extension CredentialNaming {
+    /// PluralKit's token: `PK_TOKEN`, from `pk;token`.
+    static let pluralKit = CredentialNaming(
+        environmentVariable: "PK_TOKEN", hint: "the token from `pk;token` (64 characters, no spaces)")
+}
