@@ -15,6 +15,11 @@ public struct MemberRef: Sendable, Hashable, Codable {
     /// The name to show a person.
     public var shown: String { displayName ?? name ?? id }
 
+    /// A fetched member, as events carry it.
+    public init(_ member: Member) {
+        self.init(id: member.id.rawValue, name: member.name, displayName: member.displayName)
+    }
+
     enum CodingKeys: String, CodingKey { case id, name, displayName = "display_name" }
 }
 
@@ -29,6 +34,16 @@ public struct TrackedSwitch: Sendable, Hashable, Codable {
         self.id = id
         self.timestamp = timestamp
         self.members = members
+    }
+
+    /// A switch from the history.
+    public init(_ s: Switch) {
+        self.init(id: s.id.rawValue, timestamp: s.timestamp, members: s.memberIDs.map(\.rawValue))
+    }
+
+    /// The switch behind the current fronters.
+    public init(_ f: Fronters) {
+        self.init(id: f.switchID.rawValue, timestamp: f.timestamp, members: f.members.map(\.id.rawValue))
     }
 }
 

@@ -213,9 +213,7 @@ public actor FrontTracker {
         guard let system = systemID else { throw StateStoreError("no system id") }
         let fronters = try await client.getFronters()
         if let fronters { remember(fronters.members) }
-        let current = fronters.map {
-            TrackedSwitch(id: $0.switchID.rawValue, timestamp: $0.timestamp, members: $0.members.map(\.id.rawValue))
-        }
+        let current = fronters.map(TrackedSwitch.init)
         guard var st = state else {
             let result = try await baseline(system: system, current: current, fronters: fronters)
             caughtUp = true
@@ -262,7 +260,7 @@ public actor FrontTracker {
             for try await s in client.switchHistory() {
                 if knownIDs.contains(s.id.rawValue) { break }
                 if let stop = st.front?.timestamp, s.timestamp < stop { break }
-                collected.append(TrackedSwitch(id: s.id.rawValue, timestamp: s.timestamp, members: s.memberIDs.map(\.rawValue)))
+                collected.append(TrackedSwitch(s))
             }
             // A future-dated switch is the front but not yet listed in history.
             if !collected.contains(where: { $0.id == cur.id }) { collected.insert(cur, at: 0) }
@@ -285,9 +283,7 @@ public actor FrontTracker {
 
     private func baseline(system: String, current: TrackedSwitch?, fronters: Fronters?) async throws -> TickResult {
         try await refreshMembers(system: system)
-        let page = try await client.getSwitches(limit: 100).map {
-            TrackedSwitch(id: $0.id.rawValue, timestamp: $0.timestamp, members: $0.memberIDs.map(\.rawValue))
-        }
+        let page = try await client.getSwitches(limit: 100).map(TrackedSwitch.init)
         var known = page
         if let current, !known.contains(where: { $0.id == current.id }) { known.insert(current, at: 0) }
         var events: [FrontEvent] = []
@@ -329,7 +325,7 @@ public actor FrontTracker {
         do {
             var remote: [TrackedSwitch] = []
             for try await s in client.switchHistory(until: oldest) {
-                remote.append(TrackedSwitch(id: s.id.rawValue, timestamp: s.timestamp, members: s.memberIDs.map(\.rawValue)))
+                remote.append(TrackedSwitch(s))
             }
             let frontID = st.front?.id
             let byID = Dictionary(remote.map { ($0.id, $0) }) { a, _ in a }
@@ -377,7 +373,7 @@ public actor FrontTracker {
         guard let switchID = SwitchID(id) else { return nil }
         do {
             let s = try await client.getSwitch(switchID)
-            return TrackedSwitch(id: s.id.rawValue, timestamp: s.timestamp, members: s.memberIDs.map(\.rawValue))
+            return TrackedSwitch(s)
         } catch let error as PluralKitError where error.category == .switchNotFound {
             return nil
         }
@@ -386,7 +382,7 @@ public actor FrontTracker {
     // MARK: - Members
 
     private func remember(_ full: [Member]) {
-        for m in full { members[m.id.rawValue] = MemberRef(id: m.id.rawValue, name: m.name, displayName: m.displayName) }
+        for m in full { members[m.id.rawValue] = MemberRef(m) }
     }
 
     /// Names for member ids; an unknown id refreshes the member list once.
@@ -403,18 +399,22 @@ public actor FrontTracker {
         try await refreshMembers(system: system)
     }
 
-    /// Reloads the member and group lists into the cache.
+    /// Reloads the member and group lists into the cache (and the names the tracker uses).
     public func refreshMembers(system: String) async throws {
         let list = try await client.getMembers()
         let refreshed = now()
         try store.cacheMembers(list, system: system, now: refreshed)
-        members = try store.cachedMembers(system: system)
+        members = Dictionary(list.map { ($0.id.rawValue, MemberRef($0)) }) { a, _ in a }
         membersRefreshedAt = refreshed
         unknownMembers.removeAll()
         let groups = try await client.getGroups(withMembers: true)
         let uuidToID = Dictionary(list.map { ($0.uuid, $0.id.rawValue) }) { a, _ in a }
         try store.cacheGroups(
-            groups.map { g in (g.id.rawValue, g.uuid, g.name, (g.members ?? []).compactMap { uuidToID[$0.rawValue] ?? ($0.isUUID ? nil : $0.rawValue) }) },
+            groups.map { g in
+                CachedGroup(
+                    id: g.id.rawValue, uuid: g.uuid, name: g.name,
+                    members: (g.members ?? []).compactMap { uuidToID[$0.rawValue] ?? ($0.isUUID ? nil : $0.rawValue) })
+            },
             system: system)
     }
 

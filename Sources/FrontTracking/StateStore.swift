@@ -213,15 +213,22 @@ public final class StateStore: Sendable {
     }
 
     /// Appends events to the outbox, giving each its sequence number.
+    /// Each row is written once: its sequence number is taken inside the write transaction (the
+    /// table's AUTOINCREMENT counter, so a number is never reused, even after the newest rows
+    /// were deleted).
     private func insert(_ events: [FrontEvent], _ db: Database, now: Timestamp) throws -> [FrontEvent] {
-        try events.map { event in
+        guard !events.isEmpty else { return [] }
+        let last = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'") ?? 0
+        let newest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM outbox") ?? 0
+        var next = max(last, newest)
+        return try events.map { event in
             var event = event
+            next += 1
+            event.seq = next
             event.error = event.error.map(redact)
             try db.execute(
-                sql: "INSERT INTO outbox (system, kind, payload, created) VALUES (?, ?, ?, ?)",
-                arguments: [event.system, event.kind.rawValue, "", now.description])
-            event.seq = db.lastInsertedRowID
-            try db.execute(sql: "UPDATE outbox SET payload = ? WHERE seq = ?", arguments: [redact(try Self.json(event)), event.seq])
+                sql: "INSERT INTO outbox (seq, system, kind, payload, created) VALUES (?, ?, ?, ?, ?)",
+                arguments: [event.seq, event.system, event.kind.rawValue, redact(try Self.json(event)), now.description])
             return event
         }
     }
@@ -394,8 +401,8 @@ public final class StateStore: Sendable {
         }
     }
 
-    /// Replaces the cached groups of a system (`members` are member short ids).
-    public func cacheGroups(_ groups: [(id: String, uuid: String, name: String, members: [String])], system: String) throws {
+    /// Replaces the cached groups of a system.
+    public func cacheGroups(_ groups: [CachedGroup], system: String) throws {
         try pool.write { db in
             try db.execute(sql: "DELETE FROM group_cache WHERE system = ?", arguments: [system])
             for g in groups {
@@ -406,13 +413,30 @@ public final class StateStore: Sendable {
         }
     }
 
-    /// Cached groups: name → member short ids.
-    public func cachedGroups(system: String) throws -> [(id: String, name: String, members: [String])] {
+    /// The cached groups of a system, by name.
+    public func cachedGroups(system: String) throws -> [CachedGroup] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, members FROM group_cache WHERE system = ? ORDER BY name", arguments: [system]).map {
-                (id: $0["id"], name: $0["name"], members: try Self.decode([String].self, $0["members"]))
+            try Row.fetchAll(db, sql: "SELECT id, uuid, name, members FROM group_cache WHERE system = ? ORDER BY name", arguments: [system]).map {
+                CachedGroup(id: $0["id"], uuid: $0["uuid"], name: $0["name"], members: try Self.decode([String].self, $0["members"]))
             }
         }
+    }
+}
+
+/// A group as the cache keeps it.
+public struct CachedGroup: Sendable, Hashable {
+    /// Short id.
+    public var id: String
+    public var uuid: String
+    public var name: String
+    /// Member short ids.
+    public var members: [String]
+
+    public init(id: String, uuid: String, name: String, members: [String]) {
+        self.id = id
+        self.uuid = uuid
+        self.name = name
+        self.members = members
     }
 }
 

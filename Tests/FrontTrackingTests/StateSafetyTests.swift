@@ -223,4 +223,19 @@ struct StateSafetyTests {
         let raw = try DatabaseQueue(path: directory + "/state.sqlite").read { db in try String.fetchAll(db, sql: "SELECT payload FROM outbox") }
         #expect(raw.count == 1 && !raw[0].contains(secret) && raw[0].contains("[token]"))
     }
+
+    @Test("outbox rows are written once with their sequence number; numbers are never reused, even after the newest rows were deleted")
+    func sequenceNumbers() throws {
+        let directory = NSTemporaryDirectory() + "pkfrontd-seq-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try StateStore(directory: directory)
+        let first = try store.appendOnly([FrontEvent(kind: .apiUnreachable, system: "x"), FrontEvent(kind: .apiRecovered, system: "x")])
+        #expect(first.map(\.seq) == [1, 2])
+        let queue = try DatabaseQueue(path: directory + "/state.sqlite")
+        let payload = try queue.read { db in try String.fetchOne(db, sql: "SELECT payload FROM outbox WHERE seq = 2") }
+        #expect(payload?.contains(#""seq":2"#) == true)
+        try queue.write { db in try db.execute(sql: "DELETE FROM outbox WHERE seq = 2") }
+        #expect(try store.appendOnly([FrontEvent(kind: .apiUnreachable, system: "x")]).map(\.seq) == [3])
+        #expect(try store.allEvents().map(\.seq) == [1, 3])
+    }
 }
