@@ -18,14 +18,13 @@ public final class Heartbeat: Sendable {
         case starting
         /// Waiting on purpose: alive for as long as it waits.
         case waiting
-        /// Working on unit `id`, which should end (or beat) within `bound`.
-        case working(id: UInt64, bound: Duration)
+        /// Working on a unit that should end (or beat) within `bound`.
+        case working(bound: Duration)
     }
 
     private struct State {
         var beats: UInt64 = 0
         var phase: Phase = .starting
-        var units: UInt64 = 0
         /// Whether a first unit of work has been done (the work waited once).
         var hasWaited = false
     }
@@ -40,9 +39,8 @@ public final class Heartbeat: Sendable {
     /// The guarded work begins a unit that should end, or beat, within `bound`.
     public func working(within bound: Duration) {
         state.withLock {
-            $0.units &+= 1
             $0.beats &+= 1
-            $0.phase = .working(id: $0.units, bound: bound)
+            $0.phase = .working(bound: bound)
         }
     }
 
@@ -57,9 +55,6 @@ public final class Heartbeat: Sendable {
 
     /// How many beats so far (each phase change counts as one).
     public var count: UInt64 { state.withLock { $0.beats } }
-
-    /// The current phase.
-    public var phase: Phase { state.withLock { $0.phase } }
 
     fileprivate var snapshot: (beats: UInt64, phase: Phase, started: Bool) { state.withLock { ($0.beats, $0.phase, $0.hasWaited) } }
 }
@@ -180,7 +175,7 @@ public struct WatchdogService: Service {
                 return .notStarted
             case .waiting:
                 return .alive
-            case .working(_, let bound):
+            case .working(let bound):
                 let elapsed = now - progressAt
                 if elapsed <= bound { return .alive }
                 if reported { return .stillHung }

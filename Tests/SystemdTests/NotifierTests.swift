@@ -119,12 +119,12 @@ struct NotifierTests {
         #expect(judge.alive(beats: 0, phase: .starting, now: .seconds(0)) == .notStarted)
         #expect(judge.alive(beats: 1, phase: .waiting, now: .seconds(0)) == .alive)
         #expect(judge.alive(beats: 1, phase: .waiting, now: .seconds(3600)) == .alive)
-        #expect(judge.alive(beats: 2, phase: .working(id: 1, bound: bound), now: .seconds(3601)) == .alive)
-        #expect(judge.alive(beats: 2, phase: .working(id: 1, bound: bound), now: .seconds(3611)) == .alive)
-        #expect(judge.alive(beats: 3, phase: .working(id: 1, bound: bound), now: .seconds(3612)) == .alive)
-        #expect(judge.alive(beats: 3, phase: .working(id: 1, bound: bound), now: .seconds(3622)) == .alive)
-        #expect(judge.alive(beats: 3, phase: .working(id: 1, bound: bound), now: .seconds(3623)) == .hung(elapsed: .seconds(11), bound: bound))
-        #expect(judge.alive(beats: 3, phase: .working(id: 1, bound: bound), now: .seconds(3650)) == .stillHung)
+        #expect(judge.alive(beats: 2, phase: .working(bound: bound), now: .seconds(3601)) == .alive)
+        #expect(judge.alive(beats: 2, phase: .working(bound: bound), now: .seconds(3611)) == .alive)
+        #expect(judge.alive(beats: 3, phase: .working(bound: bound), now: .seconds(3612)) == .alive)
+        #expect(judge.alive(beats: 3, phase: .working(bound: bound), now: .seconds(3622)) == .alive)
+        #expect(judge.alive(beats: 3, phase: .working(bound: bound), now: .seconds(3623)) == .hung(elapsed: .seconds(11), bound: bound))
+        #expect(judge.alive(beats: 3, phase: .working(bound: bound), now: .seconds(3650)) == .stillHung)
         // It came back (a late answer): alive again.
         #expect(judge.alive(beats: 4, phase: .waiting, now: .seconds(3651)) == .alive)
     }

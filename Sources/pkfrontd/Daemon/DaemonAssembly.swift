@@ -35,10 +35,9 @@ final class DaemonAssembly: Sendable {
     /// be used (the caller exits 78).
     /// - Parameters:
     ///   - redact: applied to everything stored (the token is replaced by `[token]`).
-    ///   - transport: the HTTP transport (nil: the client's own async-http-client pool).
     static func make(
         settings: DaemonSettings, credential: Credential, replay: Int, logger: Logger, notifier: Notifier,
-        redact: @escaping @Sendable (String) -> String, transport: (any HTTPTransport)? = nil
+        redact: @escaping @Sendable (String) -> String
     ) throws -> DaemonAssembly {
         let store: StateStore
         do {
@@ -54,10 +53,7 @@ final class DaemonAssembly: Sendable {
         }
         let configuration = PluralKitClient.Configuration(
             baseURL: settings.apiURL, userAgent: "pkfrontd/\(PKFrontd.version) (+https://pluralkit.me)")
-        let token = Token(credential.reveal())
-        let client = transport.map {
-            PluralKitClient(token: token, configuration: configuration, transport: $0, clock: ContinuousClock(), logger: logger)
-        } ?? PluralKitClient(token: token, configuration: configuration, logger: logger)
+        let client = PluralKitClient(token: Token(credential.reveal()), configuration: configuration, logger: logger)
         let tracker = FrontTracker(client: client, store: store, configuration: .init(replay: replay), logger: logger)
         return DaemonAssembly(
             settings: settings, tokenSource: credential.origin.description, logger: logger, notifier: notifier,

@@ -125,29 +125,18 @@ enum RuleLoading {
             let worker = Thread { once.finish(Result { try work() }) }
             worker.stackSize = 8 << 20
             worker.start()
-            let timer = Thread {
-                let deadline = ContinuousClock.now.advanced(by: bound)
-                while ContinuousClock.now < deadline {
-                    if once.isDone { return }
-                    Thread.sleep(forTimeInterval: 0.05)
-                }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(bound / .milliseconds(1)))) {
                 once.finish(.failure(SettingsError("loading the rules took longer than \(bound); the running rules stay (check the file with `pkfrontd check`)")))
             }
-            timer.start()
         }
     }
 
-    /// A continuation resumed by whichever comes first.
+    /// A continuation resumed by whichever comes first (the load or the bound); later calls do nothing.
     final class ResumeOnce<T: Sendable>: Sendable {
         private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
-        private let done = Mutex(false)
         func set(_ c: CheckedContinuation<T, any Error>) { continuation.withLock { $0 = c } }
-        var isDone: Bool { done.withLock { $0 } }
         func finish(_ result: Result<T, any Error>) {
-            let c = continuation.withLock { c in defer { c = nil }; return c }
-            guard let c else { return }
-            done.withLock { $0 = true }
-            c.resume(with: result)
+            continuation.withLock { c in defer { c = nil }; return c }?.resume(with: result)
         }
     }
 }

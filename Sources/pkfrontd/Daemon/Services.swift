@@ -60,24 +60,12 @@ struct JournalService: Service {
 /// from the loop's phases; after each tick it records the outcome and wakes the journal writer
 /// and the status service.
 struct PollService: Service {
-    let tracker: FrontTracker
-    let schedule: PollLoop.Schedule
-    let heartbeat: Heartbeat
-    let status: DaemonStatus
-    let wakeJournal: Wakeup
-    let wakeStatus: Wakeup
     private let loop: PollLoop
 
     init<C: Clock<Duration>>(
         tracker: FrontTracker, schedule: PollLoop.Schedule, clock: C, heartbeat: Heartbeat, status: DaemonStatus,
         wakeJournal: Wakeup, wakeStatus: Wakeup
     ) {
-        self.tracker = tracker
-        self.schedule = schedule
-        self.heartbeat = heartbeat
-        self.status = status
-        self.wakeJournal = wakeJournal
-        self.wakeStatus = wakeStatus
         let loop = Self.pollLoop(tracker: tracker, schedule: schedule, clock: clock, heartbeat: heartbeat) { result in
             status.record(result, at: await tracker.lastSuccess)
             wakeJournal.signal()
