@@ -2,22 +2,22 @@ public import PluralKit
 
 /// A member as events carry it: id and the names known when the event happened.
 public struct MemberRef: Sendable, Hashable, Codable {
-    public var id: String
+    public var id: MemberID
     public var name: String?
     public var displayName: String?
 
-    public init(id: String, name: String? = nil, displayName: String? = nil) {
+    public init(id: MemberID, name: String? = nil, displayName: String? = nil) {
         self.id = id
         self.name = name
         self.displayName = displayName
     }
 
     /// The name to show a person.
-    public var shown: String { displayName ?? name ?? id }
+    public var shown: String { displayName ?? name ?? id.rawValue }
 
     /// A fetched member, as events carry it.
     public init(_ member: Member) {
-        self.init(id: member.id.rawValue, name: member.name, displayName: member.displayName)
+        self.init(id: member.id, name: member.name, displayName: member.displayName)
     }
 
     enum CodingKeys: String, CodingKey { case id, name, displayName = "display_name" }
@@ -25,12 +25,12 @@ public struct MemberRef: Sendable, Hashable, Codable {
 
 /// A switch as the tracker remembers it.
 public struct TrackedSwitch: Sendable, Hashable, Codable {
-    public var id: String
+    public var id: SwitchID
     public var timestamp: Timestamp
-    /// Member short ids, in order.
-    public var members: [String]
+    /// The members' short ids, in order.
+    public var members: [MemberID]
 
-    public init(id: String, timestamp: Timestamp, members: [String]) {
+    public init(id: SwitchID, timestamp: Timestamp, members: [MemberID]) {
         self.id = id
         self.timestamp = timestamp
         self.members = members
@@ -38,12 +38,12 @@ public struct TrackedSwitch: Sendable, Hashable, Codable {
 
     /// A switch from the history.
     public init(_ s: Switch) {
-        self.init(id: s.id.rawValue, timestamp: s.timestamp, members: s.memberIDs.map(\.rawValue))
+        self.init(id: s.id, timestamp: s.timestamp, members: s.memberIDs)
     }
 
     /// The switch behind the current fronters.
     public init(_ f: Fronters) {
-        self.init(id: f.switchID.rawValue, timestamp: f.timestamp, members: f.members.map(\.id.rawValue))
+        self.init(id: f.switchID, timestamp: f.timestamp, members: f.members.map(\.id))
     }
 }
 
@@ -80,7 +80,7 @@ public struct FrontEvent: Sendable, Hashable, Codable {
     public var kind: Kind
     /// The system's short id.
     public var system: String
-    public var switchID: String?
+    public var switchID: SwitchID?
     public var timestamp: Timestamp?
     /// Fronters after the change, in order.
     public var fronters: [MemberRef] = []
@@ -161,13 +161,13 @@ public struct FrontSnapshot: Sendable, Hashable {
     /// The fronters, in order (the first is the first fronter).
     public var fronters: [MemberRef]
     /// The switch that made this front (nil: no switch yet).
-    public var switchID: String?
+    public var switchID: SwitchID?
     /// When the front started (the switch's time).
     public var since: Timestamp?
     /// When a poll last confirmed it (nil: not yet).
     public var asOf: Timestamp?
 
-    public init(fronters: [MemberRef] = [], switchID: String? = nil, since: Timestamp? = nil, asOf: Timestamp? = nil) {
+    public init(fronters: [MemberRef] = [], switchID: SwitchID? = nil, since: Timestamp? = nil, asOf: Timestamp? = nil) {
         self.fronters = fronters
         self.switchID = switchID
         self.since = since

@@ -1,4 +1,4 @@
-import PluralKit
+public import PluralKit
 
 /// How urgent an entry is; the journal's `PRIORITY=` comes from it.
 public enum EventLevel: String, Sendable, Hashable, CaseIterable {
@@ -59,7 +59,7 @@ public struct EventKindDescription: Sendable {
     /// The journal's `MESSAGE`.
     let message: @Sendable (FrontEvent) -> String
     /// The members it concerns, for repeated `PK_MEMBER_ID=` fields (before de-duplication).
-    let members: @Sendable (FrontEvent) -> [String]
+    let members: @Sendable (FrontEvent) -> [MemberID]
     /// The kind's own journal fields, besides the common ones.
     let fields: @Sendable (FrontEvent) -> [(String, String)]
 }
@@ -104,14 +104,14 @@ extension FrontEvent.Kind {
                 level: .notice, messageID: Self.id(0x06), isFrontChange: true,
                 variables: VariableShape.previous.merging(["before": .switchInfo, "after": .switchInfo]) { a, _ in a },
                 message: { e in
-                    "Switch \(e.switchID ?? "?") was edited: \(e.before?.timestamp.description ?? "?") \(e.before?.members.joined(separator: ",") ?? "") → \(e.after?.timestamp.description ?? "?") \(e.after?.members.joined(separator: ",") ?? "")"
+                    "Switch \(e.switchID?.rawValue ?? "?") was edited: \(e.before?.timestamp.description ?? "?") \(e.before.map { ids($0.members) } ?? "") → \(e.after?.timestamp.description ?? "?") \(e.after.map { ids($0.members) } ?? "")"
                 },
                 members: { e in (e.before?.members ?? []) + (e.after?.members ?? []) }, fields: { _ in [] })
         case .switchDeleted:
             return .init(
                 level: .notice, messageID: Self.id(0x07), isFrontChange: true,
                 variables: VariableShape.previous.merging(["before": .switchInfo]) { a, _ in a },
-                message: { e in "Switch \(e.switchID ?? "?") of \(e.before?.timestamp.description ?? "?") was deleted" },
+                message: { e in "Switch \(e.switchID?.rawValue ?? "?") of \(e.before?.timestamp.description ?? "?") was deleted" },
                 members: { e in e.before?.members ?? [] }, fields: { _ in [] })
         case .apiUnreachable:
             return health(.warning, 0x08) { e in "PluralKit API unreachable: \(e.error ?? "unknown error")" }
@@ -181,6 +181,9 @@ private let frontFields: @Sendable (FrontEvent) -> [(String, String)] = { e in
     [("PK_FRONTERS", e.fronters.map(\.shown).joined(separator: ", ")), ("PK_PREVIOUS", e.previous.map(\.shown).joined(separator: ", "))]
 }
 
+/// "abcde,fghij": member ids as a switch lists them.
+private func ids(_ members: [MemberID]) -> String { members.map(\.rawValue).joined(separator: ",") }
+
 /// "Alex", "Alex and Sam", "Alex, Sam and Kit", "nobody".
 private func names(_ refs: [MemberRef]) -> String {
     let shown = refs.map(\.shown)
@@ -201,8 +204,8 @@ extension FrontEvent {
     /// The member ids the event concerns, once each, for repeated `PK_MEMBER_ID=` fields: the
     /// member of `fronter_added`/`fronter_removed`; the old and new first fronter; for a `switch`,
     /// those now fronting and those who left; for edits and deletions, the members before and after.
-    public var memberIDs: [String] {
-        var ids: [String] = []
+    public var memberIDs: [MemberID] {
+        var ids: [MemberID] = []
         for id in kind.info.members(self) where !ids.contains(id) { ids.append(id) }
         return ids
     }
@@ -212,9 +215,9 @@ extension FrontEvent {
     public var journalFields: [(name: String, value: String)] {
         var out: [(String, String)] = [("PK_EVENT", kind.rawValue), ("PK_EVENT_SEQ", "\(seq)"), ("MESSAGE_ID", kind.info.messageID)]
         if !system.isEmpty { out.append(("PK_SYSTEM", system)) }
-        if let switchID { out.append(("PK_SWITCH_ID", switchID)) }
+        if let switchID { out.append(("PK_SWITCH_ID", switchID.rawValue)) }
         if let timestamp { out.append(("PK_SWITCH_TIMESTAMP", timestamp.description)) }
-        out += memberIDs.map { ("PK_MEMBER_ID", $0) }
+        out += memberIDs.map { ("PK_MEMBER_ID", $0.rawValue) }
         out += kind.info.fields(self)
         if catchUp { out.append(("PK_CATCH_UP", "1")) }
         if let error { out.append(("PK_ERROR", error)) }

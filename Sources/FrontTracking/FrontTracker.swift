@@ -54,11 +54,15 @@ public actor FrontTracker {
     var state: SystemState?
     var resumed = false
     var caughtUp = false
-    var members: [String: MemberRef] = [:]
+    var members: [MemberID: MemberRef] = [:]
+    /// The members' UUIDs (names are resolved against them too).
+    var memberUUIDs: [MemberID: String] = [:]
+    /// The groups of the last refresh (nil: not refreshed since the start).
+    var groups: [CachedGroup]?
     /// When the member list was last loaded (kept here so an idle tick reads no database).
     var membersRefreshedAt: Timestamp?
     /// Ids still unknown after a refresh (deleted members): not worth another refresh.
-    var unknownMembers: Set<String> = []
+    var unknownMembers: Set<MemberID> = []
     var failures = 0
     var unreachable = false
     var tokenDoubted = false
@@ -75,7 +79,7 @@ public actor FrontTracker {
     /// When the current front started.
     public private(set) var currentSince: Timestamp?
     /// The current front's switch id.
-    public private(set) var currentSwitch: String?
+    public private(set) var currentSwitch: SwitchID?
 
     /// The front as last seen: fronters in order, the switch, since when, and as of which poll.
     public var snapshot: FrontSnapshot {
@@ -258,7 +262,7 @@ public actor FrontTracker {
             let knownIDs = Set(st.known.map(\.id))
             var collected: [TrackedSwitch] = []
             for try await s in client.switchHistory() {
-                if knownIDs.contains(s.id.rawValue) { break }
+                if knownIDs.contains(s.id) { break }
                 if let stop = st.front?.timestamp, s.timestamp < stop { break }
                 collected.append(TrackedSwitch(s))
             }
@@ -369,10 +373,9 @@ public actor FrontTracker {
     }
 
     /// One switch by id, or nil when the server says it does not exist.
-    private func lookup(_ id: String) async throws -> TrackedSwitch? {
-        guard let switchID = SwitchID(id) else { return nil }
+    private func lookup(_ id: SwitchID) async throws -> TrackedSwitch? {
         do {
-            let s = try await client.getSwitch(switchID)
+            let s = try await client.getSwitch(id)
             return TrackedSwitch(s)
         } catch let error as PluralKitError where error.category == .switchNotFound {
             return nil
@@ -382,11 +385,11 @@ public actor FrontTracker {
     // MARK: - Members
 
     private func remember(_ full: [Member]) {
-        for m in full { members[m.id.rawValue] = MemberRef(m) }
+        for m in full { members[m.id] = MemberRef(m) }
     }
 
     /// Names for member ids; an unknown id refreshes the member list once.
-    func refs(_ ids: [String], system: String) async throws -> [MemberRef] {
+    func refs(_ ids: [MemberID], system: String) async throws -> [MemberRef] {
         if ids.contains(where: { members[$0] == nil && !unknownMembers.contains($0) }) {
             try await refreshMembers(system: system)
             unknownMembers.formUnion(ids.filter { members[$0] == nil })
@@ -404,18 +407,43 @@ public actor FrontTracker {
         let list = try await client.getMembers()
         let refreshed = now()
         try store.cacheMembers(list, system: system, now: refreshed)
-        members = Dictionary(list.map { ($0.id.rawValue, MemberRef($0)) }) { a, _ in a }
+        members = Dictionary(list.map { ($0.id, MemberRef($0)) }) { a, _ in a }
+        memberUUIDs = Dictionary(list.map { ($0.id, $0.uuid) }) { a, _ in a }
         membersRefreshedAt = refreshed
         unknownMembers.removeAll()
-        let groups = try await client.getGroups(withMembers: true)
-        let uuidToID = Dictionary(list.map { ($0.uuid, $0.id.rawValue) }) { a, _ in a }
-        try store.cacheGroups(
-            groups.map { g in
-                CachedGroup(
-                    id: g.id.rawValue, uuid: g.uuid, name: g.name,
-                    members: (g.members ?? []).compactMap { uuidToID[$0.rawValue] ?? ($0.isUUID ? nil : $0.rawValue) })
-            },
-            system: system)
+        let fetched = try await client.getGroups(withMembers: true)
+        let uuidToID = Dictionary(list.map { ($0.uuid, $0.id) }) { a, _ in a }
+        let cached = fetched.map { g in
+            CachedGroup(
+                id: g.id, uuid: g.uuid, name: g.name,
+                members: (g.members ?? []).compactMap { uuidToID[$0.rawValue] ?? ($0.isUUID ? nil : $0) })
+        }
+        try store.cacheGroups(cached, system: system)
+        groups = cached
+    }
+
+    /// The member and group names the tracker works with, for resolving rule names: the lists
+    /// of the last refresh, or before the first poll the ones its store has cached (when it
+    /// caches exactly one system). Nil when no list is known yet.
+    public func names() throws -> SystemNames? {
+        if let system = systemID, let groups, !members.isEmpty {
+            return SystemNames(
+                system: system,
+                members: members.values.sorted { $0.id < $1.id }.map {
+                    NameEntry(id: $0.id.rawValue, uuid: memberUUIDs[$0.id], name: $0.name ?? "", displayName: $0.displayName)
+                },
+                groups: groups.sorted { $0.id < $1.id }.map { NameEntry(id: $0.id.rawValue, uuid: $0.uuid, name: $0.name, displayName: nil) },
+                refreshed: membersRefreshedAt)
+        }
+        return try Self.names(in: store, system: systemID ?? learnedSystem)
+    }
+
+    /// The names a store has cached for `system`, or when no system is given, for the one
+    /// system it caches (nil when it caches none or several).
+    public static func names(in store: StateStore, system: String? = nil) throws -> SystemNames? {
+        let cached = try store.cachedNames()
+        if let system { return cached.first { $0.system == system } }
+        return cached.count == 1 ? cached[0] : nil
     }
 
     private func noteFront(_ current: TrackedSwitch?) {

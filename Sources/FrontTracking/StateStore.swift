@@ -180,7 +180,11 @@ public final class StateStore: Sendable {
                 guard let timestamp = Timestamp(text) else {
                     throw StateStoreError("the state database \(path) holds a malformed switch timestamp '\(text.prefix(40))' for system \(system); move the file away to start afresh (the switches logged meanwhile are then not reported)")
                 }
-                return TrackedSwitch(id: row["id"], timestamp: timestamp, members: try Self.decode([String].self, row["members"]))
+                let idText: String = row["id"]
+                guard let id = SwitchID(idText) else {
+                    throw StateStoreError("the state database \(path) holds a malformed switch id '\(idText.prefix(40))' for system \(system); move the file away to start afresh (the switches logged meanwhile are then not reported)")
+                }
+                return TrackedSwitch(id: id, timestamp: timestamp, members: try Self.decode([MemberID].self, row["members"]))
             }
             return SystemState(system: system, front: front, known: known)
         }
@@ -200,7 +204,7 @@ public final class StateStore: Sendable {
             for s in state.known.sorted(by: { $0.timestamp > $1.timestamp }).prefix(Self.knownWindow) {
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO known_switch (system, id, timestamp, ts_sort, members) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [state.system, s.id, s.timestamp.description, s.timestamp.secondsSince1970 * 1_000_000_000 + Int64(s.timestamp.nanoseconds), try Self.json(s.members)])
+                    arguments: [state.system, s.id.rawValue, s.timestamp.description, s.timestamp.secondsSince1970 * 1_000_000_000 + Int64(s.timestamp.nanoseconds), try Self.json(s.members)])
             }
             return stored
         }
@@ -384,11 +388,12 @@ public final class StateStore: Sendable {
     }
 
     /// Cached members by short id.
-    public func cachedMembers(system: String) throws -> [String: MemberRef] {
+    public func cachedMembers(system: String) throws -> [MemberID: MemberRef] {
         try pool.read { db in
-            var out: [String: MemberRef] = [:]
+            var out: [MemberID: MemberRef] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT id, name, display_name FROM member_cache WHERE system = ?", arguments: [system]) {
-                out[row["id"]] = MemberRef(id: row["id"], name: row["name"], displayName: row["display_name"])
+                guard let id = MemberID(row["id"] as String? ?? "") else { continue }
+                out[id] = MemberRef(id: id, name: row["name"], displayName: row["display_name"])
             }
             return out
         }
@@ -408,7 +413,7 @@ public final class StateStore: Sendable {
             for g in groups {
                 try db.execute(
                     sql: "INSERT INTO group_cache (system, id, uuid, name, members) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [system, g.id, g.uuid, g.name, try Self.json(g.members)])
+                    arguments: [system, g.id.rawValue, g.uuid, g.name, try Self.json(g.members)])
             }
         }
     }
@@ -416,8 +421,9 @@ public final class StateStore: Sendable {
     /// The cached groups of a system, by name.
     public func cachedGroups(system: String) throws -> [CachedGroup] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, uuid, name, members FROM group_cache WHERE system = ? ORDER BY name", arguments: [system]).map {
-                CachedGroup(id: $0["id"], uuid: $0["uuid"], name: $0["name"], members: try Self.decode([String].self, $0["members"]))
+            try Row.fetchAll(db, sql: "SELECT id, uuid, name, members FROM group_cache WHERE system = ? ORDER BY name", arguments: [system]).compactMap {
+                guard let id = GroupID($0["id"] as String? ?? "") else { return nil }
+                return CachedGroup(id: id, uuid: $0["uuid"], name: $0["name"], members: try Self.decode([MemberID].self, $0["members"]))
             }
         }
     }
@@ -425,14 +431,13 @@ public final class StateStore: Sendable {
 
 /// A group as the cache keeps it.
 public struct CachedGroup: Sendable, Hashable {
-    /// Short id.
-    public var id: String
+    public var id: GroupID
     public var uuid: String
     public var name: String
-    /// Member short ids.
-    public var members: [String]
+    /// The members' short ids.
+    public var members: [MemberID]
 
-    public init(id: String, uuid: String, name: String, members: [String]) {
+    public init(id: GroupID, uuid: String, name: String, members: [MemberID]) {
         self.id = id
         self.uuid = uuid
         self.name = name
@@ -440,34 +445,10 @@ public struct CachedGroup: Sendable, Hashable {
     }
 }
 
-/// The member and group names a state directory has cached for one system.
-public struct CachedNames: Sendable {
-    /// A cached member or group.
-    public struct Entry: Sendable, Hashable {
-        /// Short id.
-        public var id: String
-        /// UUID.
-        public var uuid: String?
-        /// Name.
-        public var name: String
-        /// Display name (members only).
-        public var displayName: String?
-    }
-
-    /// The system's short id.
-    public var system: String
-    /// Members.
-    public var members: [Entry]
-    /// Groups.
-    public var groups: [Entry]
-    /// When the member list was fetched.
-    public var refreshed: Timestamp?
-}
-
 extension StateStore {
     /// Reads the cached member and group lists of every system in a state directory, read-only
     /// (nothing is created or migrated). Returns an empty list when there is no state database.
-    public static func readCachedNames(directory: String) throws -> [CachedNames] {
+    public static func readCachedNames(directory: String) throws -> [SystemNames] {
         let path = directory + "/state.sqlite"
         guard FileManager.default.fileExists(atPath: path) else { return [] }
         var configuration = Configuration()
@@ -479,19 +460,26 @@ extension StateStore {
         } catch {
             throw StateStoreError("cannot read the state database \(path): \(error)")
         }
-        return try queue.read { db in
-            guard try db.tableExists("member_cache"), try db.tableExists("group_cache") else { return [] }
-            let systems = try String.fetchAll(db, sql: "SELECT system FROM cache_info UNION SELECT DISTINCT system FROM member_cache ORDER BY system")
-            return try systems.map { system in
-                let members = try Row.fetchAll(db, sql: "SELECT id, uuid, name, display_name FROM member_cache WHERE system = ? ORDER BY id", arguments: [system]).map {
-                    CachedNames.Entry(id: $0["id"], uuid: $0["uuid"], name: $0["name"] ?? "", displayName: $0["display_name"])
-                }
-                let groups = try Row.fetchAll(db, sql: "SELECT id, uuid, name FROM group_cache WHERE system = ? ORDER BY id", arguments: [system]).map {
-                    CachedNames.Entry(id: $0["id"], uuid: $0["uuid"], name: $0["name"] ?? "", displayName: nil)
-                }
-                let refreshed = try String.fetchOne(db, sql: "SELECT members_refreshed FROM cache_info WHERE system = ?", arguments: [system]).flatMap(Timestamp.init)
-                return CachedNames(system: system, members: members, groups: groups, refreshed: refreshed)
+        return try queue.read(Self.cachedNames)
+    }
+
+    /// The cached member and group lists of every system in this store.
+    public func cachedNames() throws -> [SystemNames] {
+        try pool.read(Self.cachedNames)
+    }
+
+    private static func cachedNames(_ db: Database) throws -> [SystemNames] {
+        guard try db.tableExists("member_cache"), try db.tableExists("group_cache") else { return [] }
+        let systems = try String.fetchAll(db, sql: "SELECT system FROM cache_info UNION SELECT DISTINCT system FROM member_cache ORDER BY system")
+        return try systems.map { system in
+            let members = try Row.fetchAll(db, sql: "SELECT id, uuid, name, display_name FROM member_cache WHERE system = ? ORDER BY id", arguments: [system]).map {
+                NameEntry(id: $0["id"], uuid: $0["uuid"], name: $0["name"] ?? "", displayName: $0["display_name"])
             }
+            let groups = try Row.fetchAll(db, sql: "SELECT id, uuid, name FROM group_cache WHERE system = ? ORDER BY id", arguments: [system]).map {
+                NameEntry(id: $0["id"], uuid: $0["uuid"], name: $0["name"] ?? "", displayName: nil)
+            }
+            let refreshed = try String.fetchOne(db, sql: "SELECT members_refreshed FROM cache_info WHERE system = ?", arguments: [system]).flatMap(Timestamp.init)
+            return SystemNames(system: system, members: members, groups: groups, refreshed: refreshed)
         }
     }
 }

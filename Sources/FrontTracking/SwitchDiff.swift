@@ -5,7 +5,7 @@ public import PluralKit
 /// `fronter_added`…, `first_fronter_changed` (also to or from nobody), `front_cleared`.
 public enum SwitchDiff {
     public static func derived(
-        from old: [MemberRef], to new: [MemberRef], system: String, switchID: String?, timestamp: Timestamp?, catchUp: Bool
+        from old: [MemberRef], to new: [MemberRef], system: String, switchID: SwitchID?, timestamp: Timestamp?, catchUp: Bool
     ) -> [FrontEvent] {
         var events: [FrontEvent] = []
         func event(_ kind: FrontEvent.Kind) -> FrontEvent {

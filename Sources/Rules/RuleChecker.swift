@@ -1,7 +1,7 @@
 import FrontEvents
 /// Checks that need the whole rule set: unique names, template variables, member names, loops.
 struct RuleChecker {
-    let directory: Directory?
+    let directory: NameDirectory?
     let missingDirectoryReason: String
     /// The files' readers, to place template problems on their columns.
     let readers: [String: NodeReader]
@@ -9,7 +9,7 @@ struct RuleChecker {
     var memberIDs: [String: String] = [:]
     var groupIDs: [String: String] = [:]
 
-    init(directory: Directory?, missingDirectoryReason: String, readers: [String: NodeReader]) {
+    init(directory: NameDirectory?, missingDirectoryReason: String, readers: [String: NodeReader]) {
         self.directory = directory
         self.missingDirectoryReason = missingDirectoryReason
         self.readers = readers
@@ -164,12 +164,12 @@ struct RuleChecker {
         self.groupIDs = groupIDs
     }
 
-    mutating func resolve(_ text: String, _ at: SourceLocation, kind: String, entries: [Directory.Entry]?, into ids: inout [String: String]) {
+    mutating func resolve(_ text: String, _ at: SourceLocation, kind: String, entries: [NameDirectory.Entry]?, into ids: inout [String: String]) {
         guard let directory, let entries else {
             warning(at, "\(kind) '\(text)' was not checked: \(missingDirectoryReason)")
             return
         }
-        switch Directory.resolve(text, in: entries) {
+        switch NameDirectory.resolve(text, in: entries) {
         case .found(let entry):
             ids[text] = entry.id
         case .ambiguous(let found):

@@ -3,12 +3,12 @@ import Foundation
 /// Loads rules from a file or a directory exactly as `pkfrontd run --rules PATH` does, and checks them.
 public struct RuleLoader: Sendable {
     /// The member and group lists to check names against (nil: names are not checked, which is a warning).
-    public var directory: Directory?
+    public var directory: NameDirectory?
     /// Why there is no directory, for the warning ("no token and no cached member list").
     public var missingDirectoryReason: String
 
     /// Creates a loader.
-    public init(directory: Directory?, missingDirectoryReason: String = "no token was given and the state directory has no cached member list") {
+    public init(directory: NameDirectory?, missingDirectoryReason: String = "no token was given and the state directory has no cached member list") {
         self.directory = directory
         self.missingDirectoryReason = missingDirectoryReason
     }

@@ -18,15 +18,15 @@ func sample(_ kind: FrontEvent.Kind) -> (FrontEvent, [(String, String)], String,
         rules: "/etc/pkfrontd/rules.yaml", rulesLoaded: 3, reloads: 2)
     switch kind {
     case .switch:
-        e.switchID = "s1"; e.timestamp = when; e.fronters = [alex, sam]; e.previous = [MemberRef(id: "ccccc", name: "Kit")]
+        e.switchID = "5b3c1a2e-0000-4000-8000-000000000001"; e.timestamp = when; e.fronters = [alex, sam]; e.previous = [MemberRef(id: "ccccc", name: "Kit")]
         e.removed = [MemberRef(id: "ccccc", name: "Kit")]; e.catchUp = true
-        return (e, head + [("PK_SWITCH_ID", "s1"), ("PK_SWITCH_TIMESTAMP", "2026-12-02T14:02:00Z"), ("PK_MEMBER_ID", "aaaaa"), ("PK_MEMBER_ID", "bbbbb"), ("PK_MEMBER_ID", "ccccc"),
+        return (e, head + [("PK_SWITCH_ID", "5b3c1a2e-0000-4000-8000-000000000001"), ("PK_SWITCH_TIMESTAMP", "2026-12-02T14:02:00Z"), ("PK_MEMBER_ID", "aaaaa"), ("PK_MEMBER_ID", "bbbbb"), ("PK_MEMBER_ID", "ccccc"),
             ("PK_FRONTERS", "Alex, Sammy"), ("PK_PREVIOUS", "Kit"), ("PK_CATCH_UP", "1")],
             "Alex and Sammy are fronting (was: Kit) [while pkfrontd was down]", .notice)
     case .fronterAdded, .fronterRemoved:
-        e.switchID = "s1"; e.member = sam
+        e.switchID = "5b3c1a2e-0000-4000-8000-000000000001"; e.member = sam
         let verb = kind == .fronterAdded ? "started" : "stopped"
-        return (e, head + [("PK_SWITCH_ID", "s1"), ("PK_MEMBER_ID", "bbbbb"), ("PK_MEMBER_NAME", "Sammy")], "Sammy \(verb) fronting", .info)
+        return (e, head + [("PK_SWITCH_ID", "5b3c1a2e-0000-4000-8000-000000000001"), ("PK_MEMBER_ID", "bbbbb"), ("PK_MEMBER_NAME", "Sammy")], "Sammy \(verb) fronting", .info)
     case .firstFronterChanged:
         e.oldFirst = alex; e.newFirst = nil
         return (e, head + [("PK_MEMBER_ID", "aaaaa")], "First fronter is now nobody (was: Alex)", .info)
@@ -34,13 +34,13 @@ func sample(_ kind: FrontEvent.Kind) -> (FrontEvent, [(String, String)], String,
         e.previous = [alex]
         return (e, head + [("PK_MEMBER_ID", "aaaaa"), ("PK_FRONTERS", ""), ("PK_PREVIOUS", "Alex")], "Nobody is fronting (switch-out)", .info)
     case .switchEdited:
-        e.switchID = "s1"; e.before = TrackedSwitch(id: "s1", timestamp: when, members: ["aaaaa"])
-        e.after = TrackedSwitch(id: "s1", timestamp: when, members: ["aaaaa", "bbbbb"])
-        return (e, head + [("PK_SWITCH_ID", "s1"), ("PK_MEMBER_ID", "aaaaa"), ("PK_MEMBER_ID", "bbbbb")],
-            "Switch s1 was edited: 2026-12-02T14:02:00Z aaaaa → 2026-12-02T14:02:00Z aaaaa,bbbbb", .notice)
+        e.switchID = "5b3c1a2e-0000-4000-8000-000000000001"; e.before = TrackedSwitch(id: "5b3c1a2e-0000-4000-8000-000000000001", timestamp: when, members: ["aaaaa"])
+        e.after = TrackedSwitch(id: "5b3c1a2e-0000-4000-8000-000000000001", timestamp: when, members: ["aaaaa", "bbbbb"])
+        return (e, head + [("PK_SWITCH_ID", "5b3c1a2e-0000-4000-8000-000000000001"), ("PK_MEMBER_ID", "aaaaa"), ("PK_MEMBER_ID", "bbbbb")],
+            "Switch 5b3c1a2e-0000-4000-8000-000000000001 was edited: 2026-12-02T14:02:00Z aaaaa → 2026-12-02T14:02:00Z aaaaa,bbbbb", .notice)
     case .switchDeleted:
-        e.switchID = "s1"; e.before = TrackedSwitch(id: "s1", timestamp: when, members: ["bbbbb"])
-        return (e, head + [("PK_SWITCH_ID", "s1"), ("PK_MEMBER_ID", "bbbbb")], "Switch s1 of 2026-12-02T14:02:00Z was deleted", .notice)
+        e.switchID = "5b3c1a2e-0000-4000-8000-000000000001"; e.before = TrackedSwitch(id: "5b3c1a2e-0000-4000-8000-000000000001", timestamp: when, members: ["bbbbb"])
+        return (e, head + [("PK_SWITCH_ID", "5b3c1a2e-0000-4000-8000-000000000001"), ("PK_MEMBER_ID", "bbbbb")], "Switch 5b3c1a2e-0000-4000-8000-000000000001 of 2026-12-02T14:02:00Z was deleted", .notice)
     case .apiUnreachable:
         e.error = "HTTP 502"
         return (e, head + [("PK_ERROR", "HTTP 502")], "PluralKit API unreachable: HTTP 502", .warning)

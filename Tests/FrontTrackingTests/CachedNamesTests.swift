@@ -1,5 +1,7 @@
 import Foundation
+import FrontEvents
 import FrontTracking
+import PluralKit
 import PluralKitFake
 import Testing
 
@@ -20,6 +22,28 @@ struct CachedNamesTests {
             #expect(names.members.allSatisfy { $0.uuid?.count == 36 && $0.id.count >= 5 })
             #expect(Set(names.groups.map(\.name)) == ["Littles", "Hosts"])
             #expect(names.refreshed != nil)
+        }
+    }
+
+    @Test("the tracker's names: the cache before its first poll, its own lists after; a rename is seen at the next refresh")
+    func trackerNames() async throws {
+        try await withTracker { env in
+            #expect(try await env.tracker().names() == nil)
+            _ = await (try env.tracker()).tick()
+            // A new tracker over the same directory has not polled: it answers from its store.
+            let before = try #require(try await env.tracker().names())
+            #expect(before.system == env.system.id)
+            #expect(before == (try StateStore.readCachedNames(directory: env.directory)).first)
+            let tracker = try env.tracker()
+            _ = await tracker.tick()
+            let alex = env.system.member("Alex")!
+            _ = try await env.client.updateMember(MemberID(alex.id)!, MemberUpdate(name: .set("Alexis")))
+            #expect(try await tracker.names()?.members.contains { $0.name == "Alex" } == true)
+            try await tracker.refreshMembers(system: env.system.id)
+            let after = try #require(try await tracker.names())
+            #expect(after.members.first { $0.id == alex.id }?.name == "Alexis")
+            #expect(after.members.first { $0.id == alex.id }?.uuid == alex.uuid)
+            #expect(Set(after.groups.map(\.name)) == ["Littles", "Hosts"])
         }
     }
 

@@ -21,7 +21,7 @@ struct TrackerEnv: Sendable {
 
     func store() throws -> StateStore { try StateStore(directory: directory) }
 
-    func id(_ name: String) -> String { system.member(name)!.id }
+    func id(_ name: String) -> MemberID { MemberID(system.member(name)!.id)! }
 
     /// Logs a switch as the bot would, `seconds` after a fixed origin.
     @discardableResult
@@ -191,9 +191,9 @@ struct TrackerTests {
             #expect(await tracker.reread() == 3)
             let events = try env.store().allEvents()
             #expect(events.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.switchDeleted, .switchEdited, .switchEdited])
-            #expect(events.first { $0.switchID == a.uuid }?.after?.timestamp.description == "2023-11-14T22:12:50Z")
-            #expect(events.first { $0.switchID == b.uuid }?.after?.members == [env.id("Robin")])
-            #expect(events.first { $0.kind == .switchDeleted }?.switchID == c.uuid)
+            #expect(events.first { $0.switchID?.rawValue == a.uuid }?.after?.timestamp.description == "2023-11-14T22:12:50Z")
+            #expect(events.first { $0.switchID?.rawValue == b.uuid }?.after?.members == [env.id("Robin")])
+            #expect(events.first { $0.kind == .switchDeleted }?.switchID?.rawValue == c.uuid)
             #expect(await tracker.reread() == 0)
         }
     }

@@ -17,7 +17,7 @@ struct CorpusTests {
 
     /// Loads and checks the invariants every result must keep.
     @discardableResult
-    func loadChecked(path: String, directory: Directory? = demoDirectory) -> RuleLoader.Result {
+    func loadChecked(path: String, directory: NameDirectory? = demoDirectory) -> RuleLoader.Result {
         let result = RuleLoader(directory: directory).load(path: path)
         for d in result.diagnostics {
             #expect(d.location.line >= 1 && d.location.column >= 1, "\(d)")

@@ -10,7 +10,7 @@ import Testing
 /// The files in `rules/examples/` load into the model their comments describe.
 @Suite("Example rule files")
 struct ExampleTests {
-    func example(_ name: String, directory: Directory? = demoDirectory) throws -> RuleSet {
+    func example(_ name: String, directory: NameDirectory? = demoDirectory) throws -> RuleSet {
         let result = RuleLoader(directory: directory).load(path: rulesFolder + "/examples/" + name)
         #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.description))")
         return try #require(result.ruleSet)
@@ -173,7 +173,7 @@ struct ExampleTests {
                 let members = try await client.getMembers()
                 let groups = try await client.getGroups()
                 try await client.shutdown()
-                return Directory(
+                return NameDirectory(
                     members: members.map { .init(id: $0.id.rawValue, uuid: $0.uuid, name: $0.name, displayName: $0.displayName) },
                     groups: groups.map { .init(id: $0.id.rawValue, uuid: $0.uuid, name: $0.name, displayName: $0.displayName) },
                     source: "the live lists")

@@ -1,4 +1,5 @@
 import Foundation
+import FrontEvents
 import Testing
 
 @testable import Rules
@@ -84,7 +85,7 @@ struct LoaderTests {
 
     @Test("names resolve by name, display name, id, UUID and case; ambiguity is an error")
     func names() throws {
-        let directory = Directory(
+        let directory = NameDirectory(
             members: [
                 .init(id: "abcde", uuid: "11111111-2222-4333-8444-555555555555", name: "Alex", displayName: "Lex ✨"),
                 .init(id: "fghij", uuid: nil, name: "Sam", displayName: nil),

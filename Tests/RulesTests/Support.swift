@@ -1,10 +1,11 @@
 import Foundation
+import FrontEvents
 import Testing
 
 @testable import Rules
 
 /// The demo system's names (as `pkfrontd fake-api --demo` has them), for tests that do not need the server.
-let demoDirectory = Directory(
+let demoDirectory = NameDirectory(
     members: [
         ("aaaaa", "Alex"), ("bbbbb", "Sam"), ("ccccc", "Kit"), ("ddddd", "Jordan"), ("eeeee", "Robin"), ("fffff", "Morgan"),
         ("ggggg", "Quinn"), ("hhhhh", "Riley"),
@@ -27,12 +28,12 @@ var exampleFiles: [String] {
 }
 
 /// Loads rule text with the demo directory.
-func load(_ text: String, directory: Directory? = demoDirectory) -> RuleLoader.Result {
+func load(_ text: String, directory: NameDirectory? = demoDirectory) -> RuleLoader.Result {
     RuleLoader(directory: directory).load(text: text, label: "rules.yaml")
 }
 
 /// The diagnostics as `line:column: severity: message` (file name dropped).
-func problems(_ text: String, directory: Directory? = demoDirectory) -> [String] {
+func problems(_ text: String, directory: NameDirectory? = demoDirectory) -> [String] {
     load(text, directory: directory).diagnostics.map { "\($0.location.line):\($0.location.column): \($0.severity.rawValue): \($0.message)" }
 }
 

@@ -20,8 +20,10 @@ func withStore<T>(_ body: (StateStore, String) throws -> T) throws -> T {
 
 func switchEvent(_ n: Int) -> FrontEvent {
     var e = FrontEvent(kind: .switch, system: "exmpl")
-    e.switchID = "s\(n)"
-    e.fronters = [MemberRef(id: "m\(n)", name: "Member \(n)")]
+    e.switchID = SwitchID(uuid: UUID(uuidString: String(format: "00000000-0000-4000-8000-%012d", n))!)
+    // "mAAAA" with n's digits as letters (0 → a): a valid 5-letter id per n.
+    let letters = String(format: "%04d", n).map { Character(UnicodeScalar(UInt8(97) + UInt8(String($0))!)) }
+    e.fronters = [MemberRef(id: MemberID("m" + String(letters))!, name: "Member \(n)")]
     return e
 }
 
@@ -111,7 +113,7 @@ struct DaemonPartsTests {
     @Test("STATUS during an outage shows when the front was last seen; after a rejected token, that it was accepted again")
     func statusLine() throws {
         let shared = DaemonStatus()
-        let front = [MemberRef(id: "a", name: "Alex")]
+        let front = [MemberRef(id: "aaaaa", name: "Alex")]
         let seen = Timestamp("2026-12-02T14:02:00Z")!
         shared.record(.unchanged, at: seen)
         #expect(shared.line(front: front) == "Fronting: Alex; last poll ok")

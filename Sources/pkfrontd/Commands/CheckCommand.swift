@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FrontEvents
 import FrontTracking
 import Logging
 import PluralKit
@@ -42,7 +43,7 @@ struct CheckCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let targets = paths.isEmpty ? [settings.rules ?? "/etc/pkfrontd/rules.yaml"] : paths
-        let (directory, reason) = await NameDirectory.load(settings: settings, environment: environment)
+        let (directory, reason) = await NameSources.forCheck(settings: settings, environment: environment)
         let loader = RuleLoader(directory: directory, missingDirectoryReason: reason)
         var failed = false
         var output = ""
@@ -63,10 +64,10 @@ struct CheckCommand: AsyncParsableCommand {
     }
 }
 
-/// The member and group lists `check` resolves names against.
-enum NameDirectory {
+/// Where `check` and the daemon get the member and group lists that rule names resolve against.
+enum NameSources {
     /// Live lists when there is a token, else the state directory's cache; nil with the reason otherwise.
-    static func load(settings: DaemonSettings, environment: [String: String]) async -> (Directory?, String) {
+    static func forCheck(settings: DaemonSettings, environment: [String: String]) async -> (NameDirectory?, String) {
         var notes: [String] = []
         do {
             if let secret = try token(settings: settings, environment: environment) {
@@ -81,14 +82,9 @@ enum NameDirectory {
                         retry: RetryPolicy(maxRetries: 1)),
                     logger: logger)
                 do {
-                    async let members = client.getMembers()
-                    async let groups = client.getGroups()
-                    let (m, g) = try await (members, groups)
+                    let directory = try await NameDirectory.fetch(from: client)
                     try? await client.shutdown()
-                    return (Directory(
-                        members: m.map { .init(id: $0.id.rawValue, uuid: $0.uuid, name: $0.name, displayName: $0.displayName) },
-                        groups: g.map { .init(id: $0.id.rawValue, uuid: $0.uuid, name: $0.name, displayName: $0.displayName) },
-                        source: "the live member and group lists"), "")
+                    return (directory, "")
                 } catch {
                     try? await client.shutdown()
                     notes.append("the member list could not be fetched from \(settings.apiURL) (\(error))")
@@ -126,35 +122,21 @@ enum NameDirectory {
         }
     }
 
-    /// The member and group lists the daemon cached in a state directory (nil when there are none).
-    static func cached(stateDirectory: String) -> Result<Directory?, SettingsError> {
+    /// The member and group lists the daemon cached in a state directory (nil when there are none),
+    /// read without opening the database for writing.
+    static func cached(stateDirectory: String) -> Result<NameDirectory?, SettingsError> {
         do {
-            let cached = try StateStore.readCachedNames(directory: stateDirectory)
-            if cached.count == 1, let names = cached.first {
-                let when = names.refreshed.map { " from \($0)" } ?? ""
-                return .success(Directory(
-                    members: names.members.map { .init(id: $0.id, uuid: $0.uuid, name: $0.name, displayName: $0.displayName) },
-                    groups: names.groups.map { .init(id: $0.id, uuid: $0.uuid, name: $0.name, displayName: $0.displayName) },
-                    source: "the member list cached in \(stateDirectory)\(when)"))
-            }
-            if cached.count > 1 {
-                return .failure(SettingsError("the state directory \(stateDirectory) caches several systems (\(cached.map(\.system).joined(separator: ", "))), so it cannot tell whose names these are"))
-            }
-            return .success(nil)
+            return try directory(from: StateStore.readCachedNames(directory: stateDirectory), location: stateDirectory)
         } catch {
             return .failure(SettingsError("\(error)"))
         }
     }
 
-    /// Loads the daemon's rules (`--rules`), checking names against the cached lists.
-    static func loadRules(path: String, stateDirectory: String) -> RuleLoader.Result {
-        switch cached(stateDirectory: stateDirectory) {
-        case .success(let directory?):
-            return RuleLoader(directory: directory).load(path: path)
-        case .success(nil):
-            return RuleLoader(directory: nil, missingDirectoryReason: "the member list is not cached yet (it is after the first poll)").load(path: path)
-        case .failure(let note):
-            return RuleLoader(directory: nil, missingDirectoryReason: note.description).load(path: path)
+    /// The directory for the one system a state directory caches; a failure when it caches several.
+    static func directory(from cached: [SystemNames], location: String) -> Result<NameDirectory?, SettingsError> {
+        if cached.count > 1 {
+            return .failure(SettingsError("the state directory \(location) caches several systems (\(cached.map(\.system).joined(separator: ", "))), so it cannot tell whose names these are"))
         }
+        return .success(cached.first.map { NameDirectory(cached: $0, location: location) })
     }
 }

@@ -47,7 +47,7 @@ final class DaemonAssembly: Sendable {
         }
         let loaded: RuleSet?
         do {
-            loaded = try RuleLoading.load(settings, logger: logger)
+            loaded = try RuleLoading.load(settings, names: Result { try FrontTracker.names(in: store) }, logger: logger)
         } catch {
             throw StartupFailure(description: "cannot start: \(error); `pkfrontd check \(settings.rules ?? "")` shows them too", errno: 22)
         }

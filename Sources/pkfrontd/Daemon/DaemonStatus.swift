@@ -101,11 +101,18 @@ enum RuleLoading {
     /// running rules stay).
     static let reloadBound: Duration = .seconds(30)
 
-    /// Loads the rules the settings name (nil when none), logging every problem; throws when they
-    /// have errors (at start that stops the daemon; on a reload the running rules stay).
-    static func load(_ settings: DaemonSettings, logger: Logger) throws -> RuleSet? {
+    /// Loads the rules the settings name (nil when none), resolving names against `names` (the
+    /// tracker's lists, or its store's cache before the first poll), logging every problem; throws
+    /// when they have errors (at start that stops the daemon; on a reload the running rules stay).
+    static func load(_ settings: DaemonSettings, names: Result<SystemNames?, any Error>, logger: Logger) throws -> RuleSet? {
         guard let path = settings.rules else { return nil }
-        let result = NameDirectory.loadRules(path: path, stateDirectory: settings.stateDirectory)
+        let loader: RuleLoader
+        switch names {
+        case .success(let names?): loader = RuleLoader(directory: NameDirectory(cached: names, location: settings.stateDirectory))
+        case .success(nil): loader = RuleLoader(directory: nil, missingDirectoryReason: "the member list is not cached yet (it is after the first poll)")
+        case .failure(let error): loader = RuleLoader(directory: nil, missingDirectoryReason: "the cached member list cannot be read (\(error))")
+        }
+        let result = loader.load(path: path)
         for d in result.diagnostics {
             logger.log(level: d.severity == .error ? .error : .warning, "\(d)", metadata: ["PK_RULES": "\(path)"])
         }

@@ -152,7 +152,9 @@ struct ReloadService<Signals: AsyncSequence & Sendable>: Service where Signals.E
             do {
                 let fresh = try reload()
                 let logger = self.logger
-                let loaded = try await RuleLoading.offThePool(bound: bound) { try RuleLoading.load(fresh, logger: logger) }
+                let names: Result<SystemNames?, any Error>
+                do { names = .success(try await tracker.names()) } catch { names = .failure(error) }
+                let loaded = try await RuleLoading.offThePool(bound: bound) { try RuleLoading.load(fresh, names: names, logger: logger) }
                 rules.current.withLock { $0 = loaded }
                 adopt(fresh)
                 status.reloads.withLock { $0 += 1 }

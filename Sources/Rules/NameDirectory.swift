@@ -1,30 +1,18 @@
-/// The system's members and groups, to resolve the names rules use.
-public struct Directory: Sendable {
-    /// A member or group.
-    public struct Entry: Sendable, Hashable {
-        /// Short id (`abcde`).
-        public var id: String
-        /// UUID.
-        public var uuid: String?
-        /// Name.
-        public var name: String
-        /// Display name.
-        public var displayName: String?
+public import FrontEvents
+public import PluralKit
 
-        /// Creates an entry.
-        public init(id: String, uuid: String?, name: String, displayName: String?) {
-            self.id = id
-            self.uuid = uuid
-            self.name = name
-            self.displayName = displayName
-        }
-    }
+/// The system's members and groups, to resolve the names rules use: from the live lists
+/// (``fetch(from:)`` or ``init(members:groups:)``) or from the names the daemon cached
+/// (``init(cached:location:)``).
+public struct NameDirectory: Sendable {
+    /// A member or group.
+    public typealias Entry = NameEntry
 
     /// Members.
     public var members: [Entry]
     /// Groups.
     public var groups: [Entry]
-    /// Where the lists came from, for messages ("the live member list", "the cached member list").
+    /// Where the lists came from, for messages ("the live member and group lists").
     public var source: String
 
     /// Creates a directory.
@@ -32,6 +20,26 @@ public struct Directory: Sendable {
         self.members = members
         self.groups = groups
         self.source = source
+    }
+
+    /// The live lists, as fetched.
+    public init(members: [Member], groups: [Group]) {
+        self.init(members: members.map(Entry.init), groups: groups.map(Entry.init), source: "the live member and group lists")
+    }
+
+    /// Names the daemon keeps (its cache, or the lists of its last refresh).
+    /// - Parameter location: where they are kept, for messages ("the state directory /var/lib/pkfrontd").
+    public init(cached names: SystemNames, location: String) {
+        let when = names.refreshed.map { " from \($0)" } ?? ""
+        self.init(members: names.members, groups: names.groups, source: "the member list cached in \(location)\(when)")
+    }
+
+    /// Fetches the member and group lists, both at once.
+    public static func fetch(from client: PluralKitClient) async throws -> NameDirectory {
+        async let members = client.getMembers()
+        async let groups = client.getGroups()
+        let (m, g) = try await (members, groups)
+        return NameDirectory(members: m, groups: g)
     }
 
     /// How a name resolved.
