@@ -36,9 +36,9 @@ extension FakePluralKit {
         /// A list of member references (short ids, UUIDs or names); nil when the key is absent.
         func memberList(_ key: String) throws -> [String]? {
             guard let value = body[key] else { return nil }
-            guard let items = value.arrayValue else { throw FakeError("'\(key)' must be a list of member references (an empty list logs a switch-out)") }
+            guard let items = value.arrayValue else { throw FakeError(.invalidInput, "'\(key)' must be a list of member references (an empty list logs a switch-out)") }
             return try items.map {
-                guard let ref = $0.stringValue else { throw FakeError("'\(key)' must hold only strings (member ids, UUIDs or names)") }
+                guard let ref = $0.stringValue else { throw FakeError(.invalidInput, "'\(key)' must hold only strings (member ids, UUIDs or names)") }
                 return ref
             }
         }
@@ -48,7 +48,7 @@ extension FakePluralKit {
         }
         func time(_ key: String) throws -> FakeTime? {
             guard let text = str(key) else { return nil }
-            guard let t = FakeTime.parse(text, lenient: true) else { throw FakeError("bad timestamp \(text)") }
+            guard let t = FakeTime.parse(text, lenient: true) else { throw FakeError(.invalidInput, "bad timestamp \(text)") }
             return t
         }
         do {
@@ -71,7 +71,7 @@ extension FakePluralKit {
                 return .json(loadDemo(token: str("token")).json)
             case ("POST", "switches", nil):
                 guard let refs = try memberList("members") else {
-                    throw FakeError("'members' is required: a list of member references ([] for a switch-out)")
+                    throw FakeError(.invalidInput, "'members' is required: a list of member references ([] for a switch-out)")
                 }
                 let record = try logSwitch(system: str("system"), members: refs, at: try time("timestamp"))
                 return .json(Self.switchJSON(record))
@@ -88,26 +88,26 @@ extension FakePluralKit {
                 try deleteMember(ref)
                 return .noContent
             case ("POST", "guild-settings", nil):
-                guard let guild = flake("guild_id") else { throw FakeError("guild_id is required") }
+                guard let guild = flake("guild_id") else { throw FakeError(.invalidInput, "guild_id is required") }
                 try addSystemGuildSettings(system: str("system"), guild: guild, tag: str("tag"), displayName: str("display_name"))
                 return .noContent
             case ("POST", "member-guild-settings", nil):
-                guard let guild = flake("guild_id"), let member = str("member") else { throw FakeError("member and guild_id are required") }
+                guard let guild = flake("guild_id"), let member = str("member") else { throw FakeError(.invalidInput, "member and guild_id are required") }
                 try addMemberGuildSettings(member: member, guild: guild, displayName: str("display_name"))
                 return .noContent
             case ("POST", "accounts", nil):
-                guard let account = flake("account_id") else { throw FakeError("account_id is required") }
+                guard let account = flake("account_id") else { throw FakeError(.invalidInput, "account_id is required") }
                 try linkAccount(account, system: str("system"))
                 return .noContent
             case ("POST", "messages", nil):
                 guard let id = flake("id"), let sender = flake("sender"), let channel = flake("channel") else {
-                    throw FakeError("id, sender and channel are required")
+                    throw FakeError(.invalidInput, "id, sender and channel are required")
                 }
                 try addMessage(id: id, original: flake("original"), sender: sender, channel: channel, guild: flake("guild"), member: str("member"))
                 return .noContent
             case ("POST", "privacy", nil):
                 guard let kind = str("kind"), let ref = str("ref"), case .object(let pairs)? = body["values"] else {
-                    throw FakeError("kind, ref and values are required")
+                    throw FakeError(.invalidInput, "kind, ref and values are required")
                 }
                 try setPrivacy(kind, ref, Dictionary(pairs.compactMap { k, v in v.stringValue.map { (k, $0) } }) { $1 })
                 return .noContent
@@ -121,7 +121,7 @@ extension FakePluralKit {
                 if let v = body["update_rate"].flatMap(Self.number) { settings.updateRate = v }
                 if let v = str("reset_unit") { settings.resetInMilliseconds = v == "ms" }
                 guard [settings.getRate, settings.updateRate].allSatisfy({ $0.isFinite && $0 >= 0.001 && $0 <= 1_000_000 }) else {
-                    throw FakeError("get_rate and update_rate must be between 0.001 and 1000000 requests per second")
+                    throw FakeError(.invalidInput, "get_rate and update_rate must be between 0.001 and 1000000 requests per second")
                 }
                 rateLimits = settings
                 return .json(settings.json)
@@ -129,7 +129,7 @@ extension FakePluralKit {
                 return .json(.array(pendingFaults.map(\.json)))
             case ("POST", "faults", nil):
                 guard let kind = Fault.Kind.parse(body) else {
-                    throw FakeError("kind must be server_error, bad_gateway, malformed_json, truncated_body, connection_reset, delay, token_revoked or rate_limited")
+                    throw FakeError(.invalidInput, "kind must be server_error, bad_gateway, malformed_json, truncated_body, connection_reset, delay, token_revoked or rate_limited")
                 }
                 let fault = Fault(
                     kind, count: body["count"].map { $0.intValue.map(Int.init) } ?? 1,
@@ -157,7 +157,7 @@ extension FakePluralKit {
     func refuseTakenToken(_ token: String?) throws {
         guard let token else { return }
         if state.withLock({ $0.systems.contains { $0.token == token } }) {
-            throw FakeError("another system already has that token; tokens are unique")
+            throw FakeError(.conflict, "another system already has that token; tokens are unique")
         }
     }
 

@@ -120,7 +120,7 @@ public final class FakePluralKit: Sendable {
         return try state.withLock { state in
             let sys = try state.controlSystem(system)
             let uuids = try members.map { ref in
-                guard let m = state.controlMember(ref, system: sys.uuid) else { throw FakeError("no member \(ref)") }
+                guard let m = state.controlMember(ref, system: sys.uuid) else { throw FakeError(.notFound, "no member \(ref)") }
                 return m.uuid
             }
             let record = SwitchRecord(uuid: state.random.uuid(), system: sys.uuid, timestamp: timestamp ?? now, members: uuids)
@@ -133,10 +133,10 @@ public final class FakePluralKit: Sendable {
     @discardableResult
     public func editSwitch(_ id: String, members: [String]? = nil, timestamp: FakeTime? = nil) throws -> SwitchRecord {
         try state.withLock { state in
-            guard let i = state.switches.firstIndex(where: { $0.uuid == id.lowercased() }) else { throw FakeError("no switch \(id)") }
+            guard let i = state.switches.firstIndex(where: { $0.uuid == id.lowercased() }) else { throw FakeError(.notFound, "no switch \(id)") }
             if let members {
                 state.switches[i].members = try members.map { ref in
-                    guard let m = state.controlMember(ref, system: state.switches[i].system) else { throw FakeError("no member \(ref)") }
+                    guard let m = state.controlMember(ref, system: state.switches[i].system) else { throw FakeError(.notFound, "no member \(ref)") }
                     return m.uuid
                 }
             }
@@ -148,7 +148,7 @@ public final class FakePluralKit: Sendable {
     /// Deletes one switch.
     public func deleteSwitch(_ id: String) throws {
         try state.withLock { state in
-            guard state.switches.contains(where: { $0.uuid == id.lowercased() }) else { throw FakeError("no switch \(id)") }
+            guard state.switches.contains(where: { $0.uuid == id.lowercased() }) else { throw FakeError(.notFound, "no switch \(id)") }
             state.switches.removeAll { $0.uuid == id.lowercased() }
         }
     }
@@ -164,7 +164,7 @@ public final class FakePluralKit: Sendable {
     /// Deletes a member; it disappears from groups and past switches.
     public func deleteMember(_ ref: String) throws {
         try state.withLock { state in
-            guard let m = state.controlMember(ref, system: nil) else { throw FakeError("no member \(ref)") }
+            guard let m = state.controlMember(ref, system: nil) else { throw FakeError(.notFound, "no member \(ref)") }
             state.deleteMember(uuid: m.uuid)
         }
     }
@@ -183,7 +183,7 @@ public final class FakePluralKit: Sendable {
     /// Creates (or replaces) a member's settings row for a guild.
     public func addMemberGuildSettings(member: String, guild: UInt64, displayName: String? = nil) throws {
         try state.withLock { state in
-            guard let m = state.controlMember(member, system: nil) else { throw FakeError("no member \(member)") }
+            guard let m = state.controlMember(member, system: nil) else { throw FakeError(.notFound, "no member \(member)") }
             var row = FakeState.defaultMemberGuildRow()
             row["display_name"] = .optional(displayName)
             state.memberGuilds[m.uuid, default: [:]][guild] = row
@@ -206,7 +206,7 @@ public final class FakePluralKit: Sendable {
         let now = clock()
         try state.withLock { state in
             let m = try member.map { ref in
-                guard let m = state.controlMember(ref, system: nil) else { throw FakeError("no member \(ref)") }
+                guard let m = state.controlMember(ref, system: nil) else { throw FakeError(.notFound, "no member \(ref)") }
                 return m
             }
             state.messages[id] = MessageRecord(
@@ -231,12 +231,12 @@ public final class FakePluralKit: Sendable {
                 for (k, v) in values { state.systems[i].privacy[k] = .string(v) }
             case "member":
                 guard let m = state.controlMember(ref, system: nil), let i = state.memberIndex(uuid: m.uuid) else {
-                    throw FakeError("no member \(ref)")
+                    throw FakeError(.notFound, "no member \(ref)")
                 }
                 for (k, v) in values { state.members[i].privacy[k] = .string(v) }
             default:
                 guard let i = state.groups.firstIndex(where: { $0.id == ref || $0.uuid == ref || $0.name == ref }) else {
-                    throw FakeError("no group \(ref)")
+                    throw FakeError(.notFound, "no group \(ref)")
                 }
                 for (k, v) in values { state.groups[i].privacy[k] = .string(v) }
             }
@@ -274,22 +274,16 @@ public final class FakePluralKit: Sendable {
     public func clearRequestLog() { state.withLock { $0.log.removeAll() } }
 }
 
-/// A scenario call that named something the fake does not have.
-public struct FakeError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    init(_ description: String) { self.description = description }
-}
-
 extension FakeState {
     /// A system by id, UUID or token for control calls; the first system when nil.
     func controlSystem(_ ref: String?) throws -> SystemRecord {
         guard let ref else {
-            guard let first = systems.first else { throw FakeError("no system yet; seed one first") }
+            guard let first = systems.first else { throw FakeError(.notFound, "no system yet; seed one first") }
             return first
         }
         let id = String(ref.lowercased().filter { $0 != "-" })
         guard let s = systems.first(where: { $0.id == id || $0.uuid == ref.lowercased() || $0.token == ref }) else {
-            throw FakeError("no system \(ref)")
+            throw FakeError(.notFound, "no system \(ref)")
         }
         return s
     }

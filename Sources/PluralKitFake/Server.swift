@@ -39,7 +39,7 @@ extension FakePluralKit {
             switch answer.connection {
             case .reset?:
                 try? await channel.close()
-                throw FakeError("connection reset by fault injection")
+                throw FakeError(.injected, "connection reset by fault injection")
             case .truncate(let count)?:
                 headers[.contentLength] = String(answer.body.count)
                 let part = Array(answer.body.prefix(count))
@@ -82,7 +82,7 @@ extension FakePluralKit {
                 return nil
             }
             var iterator = ports.makeAsyncIterator()
-            guard let bound = await iterator.next() else { throw FakeError("the fake server did not start") }
+            guard let bound = await iterator.next() else { throw FakeError(.serverFailed, "the fake server did not start") }
             let result = try await body("http://\(host):\(bound)/v2")
             group.cancelAll()
             while try await group.next() != nil {}

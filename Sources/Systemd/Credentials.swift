@@ -40,12 +40,6 @@ public struct Credential: Sendable, CustomStringConvertible, CustomDebugStringCo
     public var debugDescription: String { description }
 }
 
-/// Why a token could not be loaded; the message names the file and what to do.
-public struct CredentialError: Error, CustomStringConvertible, Sendable, Hashable {
-    public let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// What a program calls its token: the environment variable that may hold it, and how to say
 /// what a token file must hold (for messages).
 public struct CredentialNaming: Sendable, Hashable {
@@ -112,14 +106,14 @@ public enum Credentials {
         let name = shown(path)
         var st = stat()
         guard stat(path, &st) == 0 else {
-            throw CredentialError("cannot read \(origin): \(String(cString: strerror(errno))). Create it with \(naming.hint) (mode 600).")
+            throw CredentialError(.unreadable, "cannot read \(origin): \(String(cString: strerror(errno))). Create it with \(naming.hint) (mode 600).")
         }
         if checkMode, st.st_mode & 0o077 != 0 {
             let mode = String(st.st_mode & 0o777, radix: 8)
-            throw CredentialError("\(origin) is readable by others (mode \(mode)); run `chmod 600 \(name)` so only its owner can read it.")
+            throw CredentialError(.insecureMode, "\(origin) is readable by others (mode \(mode)); run `chmod 600 \(name)` so only its owner can read it.")
         }
         guard let handle = fopen(path, "r") else {
-            throw CredentialError("cannot open \(origin): \(String(cString: strerror(errno))).")
+            throw CredentialError(.unreadable, "cannot open \(origin): \(String(cString: strerror(errno))).")
         }
         defer { fclose(handle) }
         var bytes: [UInt8] = []
@@ -128,7 +122,7 @@ public enum Credentials {
             let n = fread(&buffer, 1, buffer.count, handle)
             if n <= 0 { break }
             bytes += buffer[0..<n]
-            if bytes.count > 64 * 1024 { throw CredentialError("\(origin) is too large to be a token; it must hold only \(naming.hint).") }
+            if bytes.count > 64 * 1024 { throw CredentialError(.tooLarge, "\(origin) is too large to be a token; it must hold only \(naming.hint).") }
         }
         return try validate(bytes, source: origin, naming: naming)
     }
@@ -142,16 +136,16 @@ public enum Credentials {
             if bytes.last == 0x0D { bytes = bytes.dropLast() }
         }
         let what = "it must hold only \(naming.hint), on one line"
-        guard !bytes.isEmpty else { throw CredentialError("\(source) is empty; \(what).") }
+        guard !bytes.isEmpty else { throw CredentialError(.empty, "\(source) is empty; \(what).") }
         if bytes.contains(0x0A) {
             let firstLine = bytes.prefix { $0 != 0x0A }
             let comment = firstLine.first == UInt8(ascii: "#") ? " (the first line is a comment: comments are not allowed)" : ""
-            throw CredentialError("\(source) has more than one line\(comment); \(what).")
+            throw CredentialError(.malformed, "\(source) has more than one line\(comment); \(what).")
         }
-        if bytes.contains(0x0D) { throw CredentialError("\(source) has a carriage return (CR) inside (Windows line endings?); \(what). Fix it with `sed -i 's/\\r//' FILE`.") }
-        if bytes.contains(0) { throw CredentialError("\(source) has a NUL byte; \(what).") }
-        if bytes.contains(where: { $0 == 0x20 || $0 == 0x09 }) { throw CredentialError("\(source) has spaces or tabs around or inside the token; \(what).") }
-        if bytes.contains(where: { $0 < 0x21 || $0 > 0x7E }) { throw CredentialError("\(source) has control or non-ASCII characters; \(what).") }
+        if bytes.contains(0x0D) { throw CredentialError(.malformed, "\(source) has a carriage return (CR) inside (Windows line endings?); \(what). Fix it with `sed -i 's/\\r//' FILE`.") }
+        if bytes.contains(0) { throw CredentialError(.malformed, "\(source) has a NUL byte; \(what).") }
+        if bytes.contains(where: { $0 == 0x20 || $0 == 0x09 }) { throw CredentialError(.malformed, "\(source) has spaces or tabs around or inside the token; \(what).") }
+        if bytes.contains(where: { $0 < 0x21 || $0 > 0x7E }) { throw CredentialError(.malformed, "\(source) has control or non-ASCII characters; \(what).") }
         return String(decoding: bytes, as: UTF8.self)
     }
 

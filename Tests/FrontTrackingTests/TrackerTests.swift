@@ -234,6 +234,7 @@ struct TrackerTests {
             _ = try StateStore(directory: directory)
             Issue.record("expected a refusal")
         } catch let error as StateStoreError {
+            #expect(error.code == .newerSchema)
             #expect(error.description.contains("newer pkfrontd"))
             #expect(error.description.contains(directory))
         }

@@ -69,6 +69,7 @@ struct CredentialTests {
             _ = try Credentials.resolve(tokenFile: file, configTokenFile: nil, environment: [:])
             Issue.record("expected a refusal")
         } catch let error as CredentialError {
+            #expect(error.code == .insecureMode)
             #expect(error.description.contains(file))
             #expect(error.description.contains("chmod 600 \(file)"))
             #expect(!error.description.contains("secret-value"))
@@ -78,11 +79,14 @@ struct CredentialTests {
     @Test("missing, empty and multi-line files get clear errors")
     func badFiles() throws {
         let dir = try TempDir()
-        #expect(throws: CredentialError.self) { try Credentials.read(dir.path + "/none", checkMode: true) }
-        let empty = try dir.file("empty", " \n", mode: 0o600)
-        #expect(throws: CredentialError.self) { try Credentials.read(empty, checkMode: true) }
-        let two = try dir.file("two", "a\nb\n", mode: 0o600)
-        #expect(throws: CredentialError.self) { try Credentials.read(two, checkMode: true) }
+        func code(_ path: String) -> CredentialError.Code? {
+            do { _ = try Credentials.read(path, checkMode: true) } catch let error as CredentialError { return error.code } catch {}
+            return nil
+        }
+        #expect(code(dir.path + "/none") == .unreadable)
+        #expect(code(try dir.file("empty", "\n", mode: 0o600)) == .empty)
+        #expect(code(try dir.file("blank", " \n", mode: 0o600)) == .malformed)
+        #expect(code(try dir.file("two", "a\nb\n", mode: 0o600)) == .malformed)
     }
 
     @Test("a credential never shows its secret")

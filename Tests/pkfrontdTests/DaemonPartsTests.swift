@@ -135,7 +135,7 @@ struct DaemonPartsTests {
     func offThePool() async throws {
         #expect(try await RuleLoading.offThePool(bound: .seconds(30)) { 42 } == 42)
         await #expect(throws: SettingsError.self) {
-            try await RuleLoading.offThePool(bound: .seconds(30)) { () throws -> Int in throw SettingsError("broken") }
+            try await RuleLoading.offThePool(bound: .seconds(30)) { () throws -> Int in throw SettingsError(.rulesInvalid, "broken") }
         }
         let release = DispatchSemaphore(value: 0)
         do {

@@ -167,7 +167,7 @@ struct ServicesTests {
         try await DaemonHarness.run(prepare: { store in
             store.fault.withLock {
                 $0 = { op in
-                    if op == .readState, failing.on.withLock({ $0 }) { throw StateStoreError("database is locked") }
+                    if op == .readState, failing.on.withLock({ $0 }) { throw StateStoreError(.cannotWrite, "database is locked") }
                 }
             }
         }) { d in

@@ -54,7 +54,8 @@ struct SettingsTests {
             _ = try DaemonSettings.resolve(flags: options(["--config", file]), rules: nil, pollInterval: nil, systems: [], dryRun: false, environment: ["HOME": "/h"])
             Issue.record("expected an error")
         } catch let error as SettingsError {
-            #expect(error.description.hasPrefix("\(file):2:1: unknown setting 'pol_interval'"))
+            #expect(error.code == .invalidConfig)
+            #expect(error.description.hasPrefix("\(file):2:1: unknown key 'pol_interval' in the config file (did you mean 'poll_interval'?)"))
             #expect(error.description.contains("poll_interval"))
         }
         #expect(throws: SettingsError.self) {
@@ -63,6 +64,30 @@ struct SettingsTests {
         #expect(throws: SettingsError.self) {
             try DaemonSettings.resolve(flags: options(["--config", file.replacingOccurrences(of: "x", with: "y")]), rules: nil, pollInterval: "soon", systems: [], dryRun: false, environment: [:])
         }
+    }
+
+    @Test("the config file is read with the rule files' YAML reader: syntax errors and non-mappings at their line, an empty file is fine")
+    func configSyntax() throws {
+        func problem(_ text: String) throws -> SettingsError? {
+            let file = try config(text)
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            do {
+                _ = try DaemonSettings.resolve(flags: options(["--config", file]), rules: nil, pollInterval: nil, systems: [], dryRun: false, environment: ["HOME": "/h"])
+                return nil
+            } catch let error as SettingsError {
+                #expect(error.description.hasPrefix(file + ":"), "\(error)")
+                return error
+            }
+        }
+        let unclosed = try #require(try problem("api_url: http://x/v2\nrules: \"/etc/rules.yaml\n"))
+        #expect(unclosed.code == .invalidConfig)
+        #expect(unclosed.description.contains(":2:"), "\(unclosed)")
+        let list = try #require(try problem("- api_url\n- rules\n"))
+        #expect(list.description.contains("must be a mapping"), "\(list)")
+        let duplicate = try #require(try problem("rules: /a.yaml\nrules: /b.yaml\n"))
+        #expect(duplicate.description.contains("rules"), "\(duplicate)")
+        #expect(try problem("") == nil)
+        #expect(try problem("# only a comment\n") == nil)
     }
 
     @Test("durations", arguments: [("30s", 30), ("15m", 900), ("4h", 14_400), ("1h30m", 5400), ("2d", 172_800)])

@@ -128,14 +128,14 @@ enum NameSources {
         do {
             return try directory(from: StateStore.readCachedNames(directory: stateDirectory), location: stateDirectory)
         } catch {
-            return .failure(SettingsError("\(error)"))
+            return .failure(SettingsError(.namesUnavailable, "\(error)", underlying: error))
         }
     }
 
     /// The directory for the one system a state directory caches; a failure when it caches several.
     static func directory(from cached: [SystemNames], location: String) -> Result<NameDirectory?, SettingsError> {
         if cached.count > 1 {
-            return .failure(SettingsError("the state directory \(location) caches several systems (\(cached.map(\.system).joined(separator: ", "))), so it cannot tell whose names these are"))
+            return .failure(SettingsError(.namesUnavailable, "the state directory \(location) caches several systems (\(cached.map(\.system).joined(separator: ", "))), so it cannot tell whose names these are"))
         }
         return .success(cached.first.map { NameDirectory(cached: $0, location: location) })
     }

@@ -97,7 +97,7 @@ struct RunCommand: AsyncParsableCommand {
                 guard let found = try Credentials.resolve(
                     tokenFile: settings.tokenFile, configTokenFile: settings.configTokenFile, environment: environment, naming: .pluralKit)
                 else {
-                    throw SettingsError("""
+                    throw SettingsError(.noToken, """
                         no PluralKit token. Get one with `pk;token` in a DM with the bot, then either \
                         put it in /etc/pkfrontd/token (mode 600; the unit loads it with LoadCredential=), \
                         pass --token-file PATH, or set PK_TOKEN.

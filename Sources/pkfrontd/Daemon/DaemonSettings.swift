@@ -59,43 +59,27 @@ struct ConfigFile: Decodable, Equatable {
     /// Reads a config file. A missing default file is no error; a missing named file is.
     static func load(_ path: String, required: Bool) throws -> ConfigFile? {
         guard FileManager.default.fileExists(atPath: path) else {
-            if required { throw SettingsError("config file \(Credentials.shown(path)) does not exist") }
+            if required { throw SettingsError(.configNotFound, "config file \(Credentials.shown(path)) does not exist") }
             return nil
         }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw SettingsError("cannot read config file \(Credentials.shown(path)): \(error.localizedDescription)")
+            throw SettingsError(.configUnreadable, "cannot read config file \(Credentials.shown(path)): \(error.localizedDescription)", underlying: error)
+        }
+        let problems = SettingsFile.check(
+            text: text, file: Credentials.shown(path), what: "the config file", allowed: CodingKeys.allCases.map(\.rawValue))
+        if !problems.isEmpty {
+            throw SettingsError(.invalidConfig, problems.map { "\($0.location): \($0.message)" }.joined(separator: "\n"))
         }
         do {
-            if let node = try Yams.compose(yaml: text) {
-                guard let mapping = node.mapping else {
-                    throw SettingsError("\(path): the config file must be a YAML mapping of settings (api_url, token_file, …)")
-                }
-                let known = Set(CodingKeys.allCases.map(\.rawValue))
-                for (key, _) in mapping {
-                    if let name = key.string, !known.contains(name) {
-                        let line = key.mark.map { ":\($0.line):\($0.column)" } ?? ""
-                        throw SettingsError("\(path)\(line): unknown setting '\(name)'; known settings: \(known.sorted().joined(separator: ", "))")
-                    }
-                }
-            } else {
-                return ConfigFile()
-            }
+            if try Yams.compose(yaml: text) == nil { return ConfigFile() }
             return try YAMLDecoder().decode(ConfigFile.self, from: text)
-        } catch let error as SettingsError {
-            throw error
         } catch {
-            throw SettingsError("\(path): not a valid config file: \(Credentials.scrubbed("\(error)"))")
+            throw SettingsError(.invalidConfig, "\(path): not a valid config file: \(Credentials.scrubbed("\(error)"))", underlying: error)
         }
     }
-}
-
-/// A problem with the settings, worded for the user.
-struct SettingsError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 extension DaemonSettings {
@@ -118,13 +102,13 @@ extension DaemonSettings {
         } catch {
             // The URL itself is not repeated when it holds a user name or password or looks like a token.
             let shown = apiURL.contains("@") ? "" : " \(Credentials.shown(apiURL))"
-            throw SettingsError("\(urlSource)\(shown): \(error)")
+            throw SettingsError(.invalidValue, "\(urlSource)\(shown): \(error)", underlying: error)
         }
         let intervalText = pollInterval ?? config.pollInterval
         var interval = DaemonSettings.defaultPollInterval
         if let intervalText {
             guard let parsed = DurationParser.parse(intervalText), parsed >= .seconds(1) else {
-                throw SettingsError("poll interval '\(Credentials.shown(intervalText))' is not a duration of at least 1s (write e.g. 15s, 1m, 1h30m, 2.5m)")
+                throw SettingsError(.invalidValue, "poll interval '\(Credentials.shown(intervalText))' is not a duration of at least 1s (write e.g. 15s, 1m, 1h30m, 2.5m)")
             }
             interval = parsed
         }
@@ -158,7 +142,7 @@ extension DaemonSettings {
         if getuid() == 0 { return "/var/lib/pkfrontd" }
         if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") { return xdg + "/pkfrontd" }
         guard let home = environment["HOME"], !home.isEmpty else {
-            throw SettingsError("cannot choose a state directory: HOME is not set; pass --state-dir")
+            throw SettingsError(.noStateDirectory, "cannot choose a state directory: HOME is not set; pass --state-dir")
         }
         return home + "/.local/state/pkfrontd"
     }

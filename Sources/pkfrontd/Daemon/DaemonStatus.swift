@@ -118,7 +118,7 @@ enum RuleLoading {
         }
         guard let loaded = result.ruleSet else {
             let errors = result.diagnostics.filter { $0.severity == .error }.count
-            throw SettingsError("the rules in \(path) have \(errors) error\(errors == 1 ? "" : "s") (listed above)")
+            throw SettingsError(.rulesInvalid, "the rules in \(path) have \(errors) error\(errors == 1 ? "" : "s") (listed above)")
         }
         return loaded
     }
@@ -133,7 +133,7 @@ enum RuleLoading {
             worker.stackSize = 8 << 20
             worker.start()
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(bound / .milliseconds(1)))) {
-                once.finish(.failure(SettingsError("loading the rules took longer than \(bound); the running rules stay (check the file with `pkfrontd check`)")))
+                once.finish(.failure(SettingsError(.rulesTimedOut, "loading the rules took longer than \(bound); the running rules stay (check the file with `pkfrontd check`)")))
             }
         }
     }

@@ -25,11 +25,17 @@ public struct RuleLoader: Sendable {
     public static func files(at path: String) throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw RuleLoadError("\(path): no such file or directory")
+            throw RuleLoadError(.notFound, "\(path): no such file or directory")
         }
         guard isDirectory.boolValue else { return [path] }
         let base = path.hasSuffix("/") ? path : path + "/"
-        let names = try FileManager.default.contentsOfDirectory(atPath: path)
+        let entries: [String]
+        do {
+            entries = try FileManager.default.contentsOfDirectory(atPath: path)
+        } catch {
+            throw RuleLoadError(.unreadable, "\(path): cannot list the directory: \(error.localizedDescription)", underlying: error)
+        }
+        let names = entries
             .filter { name in
                 var isDir: ObjCBool = false
                 return (name.hasSuffix(".yaml") || name.hasSuffix(".yml")) && !name.hasPrefix(".")
@@ -220,13 +226,6 @@ public struct RuleLoader: Sendable {
         }
         return QuietHours(window: window, days: days, mode: mode)
     }
-}
-
-/// A problem that stops rules from being read at all (a missing path).
-public struct RuleLoadError: Error, CustomStringConvertible, Sendable {
-    /// What went wrong.
-    public let description: String
-    init(_ description: String) { self.description = description }
 }
 
 extension YNode {

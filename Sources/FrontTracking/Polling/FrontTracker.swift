@@ -214,7 +214,7 @@ public actor FrontTracker {
             membersRefreshedAt = refreshed
             systemID = id
         }
-        guard let system = systemID else { throw StateStoreError("no system id") }
+        guard let system = systemID else { throw StateStoreError(.notReady, "no system id yet: the first poll has not read the system") }
         let fronters = try await client.getFronters()
         if let fronters { remember(fronters.members) }
         let current = fronters.map(TrackedSwitch.init)

@@ -1,0 +1,9 @@
+/// A member named in a rule: by name, display name, short id or UUID; or a template resolved when the rule runs.
+public struct MemberName: Sendable, Hashable {
+    /// As written.
+    public var text: String
+    /// Where it was written.
+    public var location: SourceLocation
+    /// True when the text is a template (`{{ first.id }}`), resolved only when the rule runs.
+    public var isTemplate: Bool { text.contains("{{") }
+}
