@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 DEBIAN_PACKAGES := libsqlite3-dev libsystemd-dev pkg-config python3 systemd systemd-container util-linux curl tzdata
 
-.PHONY: all deps build test bench bench-check clean
+.PHONY: all deps build test format lint bench bench-check clean
 
 all: build
 
@@ -23,9 +23,17 @@ build: deps
 
 # Builds and runs every test: the Swift suites (in a real-journald sandbox) and the systemd
 # checks in Tests/system/ (sd_notify, unit file, catalog, systemd as PID 1 in nspawn).
-test: deps
+test: deps lint
 	$(SWIFT) build --build-tests
 	Tests/system/run-all.sh
+
+# Formats the tree with the toolchain's swift-format (.swift-format: 4 spaces, lines up to 120).
+format:
+	$(SWIFT) format format -i -r -p Sources Tests Package.swift
+
+# Fails when a file is not formatted as `make format` leaves it (part of `make test`).
+lint:
+	$(SWIFT) format lint --strict -r -p Sources Tests Package.swift
 
 # Idle-poll benchmark against the anchor (pluralkit.py 1.2.1, installed with pip if missing):
 # requests, CPU and memory per poll tick, side by side. Not part of `make test`.

@@ -79,6 +79,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "PluralKitTesting",
+            dependencies: [
+                "PluralKit", "PluralKitFake",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "pkfrontd",
             dependencies: [
@@ -101,7 +109,9 @@ let package = Package(
             dependencies: [
                 "PluralKit",
                 "PluralKitFake",
+                "PluralKitTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -114,14 +124,14 @@ let package = Package(
         .testTarget(
             name: "FrontTrackingTests",
             dependencies: [
-                "FrontTracking", "FrontEvents", "PluralKit", "PluralKitFake",
+                "FrontTracking", "FrontEvents", "PluralKit", "PluralKitFake", "PluralKitTesting",
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
             name: "RulesTests",
-            dependencies: ["Rules", "PluralKit", "PluralKitFake", "FrontEvents", "FrontTracking"],
+            dependencies: ["Rules", "PluralKit", "PluralKitFake", "PluralKitTesting", "FrontEvents", "FrontTracking"],
             resources: [.copy("Corpus")]
         ),
         .testTarget(
@@ -135,9 +145,11 @@ let package = Package(
             name: "pkfrontdTests",
             dependencies: [
                 "pkfrontd", "Systemd", "Rules", "FrontEvents", "FrontTracking", "PluralKit", "PluralKitFake",
+                "PluralKitTesting",
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -145,6 +157,7 @@ let package = Package(
             name: "PluralKitTests",
             dependencies: [
                 "PluralKit",
+                "PluralKitTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "ConcurrencyExtras", package: "swift-concurrency-extras"),

@@ -20,7 +20,10 @@ public struct MemberRef: Sendable, Hashable, Codable {
         self.init(id: member.id, name: member.name, displayName: member.displayName)
     }
 
-    enum CodingKeys: String, CodingKey { case id, name, displayName = "display_name" }
+    enum CodingKeys: String, CodingKey {
+        case id, name
+        case displayName = "display_name"
+    }
 }
 
 /// A switch as the tracker remembers it.
@@ -151,8 +154,14 @@ public struct DaemonInfo: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, apiURL = "api_url", tokenSource = "token_source", stateDirectory = "state_dir"
-        case pollInterval = "poll_interval", rules, rulesLoaded = "rules_loaded", reloads
+        case version
+        case apiURL = "api_url"
+        case tokenSource = "token_source"
+        case stateDirectory = "state_dir"
+        case pollInterval = "poll_interval"
+        case rules
+        case rulesLoaded = "rules_loaded"
+        case reloads
     }
 }
 
@@ -167,7 +176,8 @@ public struct FrontSnapshot: Sendable, Hashable {
     /// When a poll last confirmed it (nil: not yet).
     public var asOf: Timestamp?
 
-    public init(fronters: [MemberRef] = [], switchID: SwitchID? = nil, since: Timestamp? = nil, asOf: Timestamp? = nil) {
+    public init(fronters: [MemberRef] = [], switchID: SwitchID? = nil, since: Timestamp? = nil, asOf: Timestamp? = nil)
+    {
         self.fronters = fronters
         self.switchID = switchID
         self.since = since

@@ -72,10 +72,13 @@ extension FrontEvent.Kind {
             return .init(
                 level: .notice, messageID: Self.id(0x01), isFrontChange: true,
                 variables: VariableShape.previous.merging([
-                    "switch": .switchInfo, "added": .list(.member), "removed": .list(.member), "added_names": .text, "removed_names": .text,
+                    "switch": .switchInfo, "added": .list(.member), "removed": .list(.member), "added_names": .text,
+                    "removed_names": .text,
                 ]) { a, _ in a },
                 message: { e in
-                    let now = e.fronters.isEmpty ? "Nobody is fronting" : "\(names(e.fronters)) \(e.fronters.count == 1 ? "is" : "are") fronting"
+                    let now =
+                        e.fronters.isEmpty
+                        ? "Nobody is fronting" : "\(names(e.fronters)) \(e.fronters.count == 1 ? "is" : "are") fronting"
                     return now + " (was: \(names(e.previous)))" + (e.catchUp ? " [while pkfrontd was down]" : "")
                 },
                 members: { e in (e.fronters + e.removed).map(\.id) }, fields: frontFields)
@@ -91,7 +94,9 @@ extension FrontEvent.Kind {
             return .init(
                 level: .info, messageID: Self.id(0x04), isFrontChange: true,
                 variables: VariableShape.previous.merging(["switch": .switchInfo]) { a, _ in a },
-                message: { e in "First fronter is now \(e.newFirst?.shown ?? "nobody") (was: \(e.oldFirst?.shown ?? "nobody"))" },
+                message: { e in
+                    "First fronter is now \(e.newFirst?.shown ?? "nobody") (was: \(e.oldFirst?.shown ?? "nobody"))"
+                },
                 members: { e in [e.oldFirst, e.newFirst].compactMap { $0?.id } }, fields: { _ in [] })
         case .frontCleared:
             return .init(
@@ -111,14 +116,18 @@ extension FrontEvent.Kind {
             return .init(
                 level: .notice, messageID: Self.id(0x07), isFrontChange: true,
                 variables: VariableShape.previous.merging(["before": .switchInfo]) { a, _ in a },
-                message: { e in "Switch \(e.switchID?.rawValue ?? "?") of \(e.before?.timestamp.description ?? "?") was deleted" },
+                message: { e in
+                    "Switch \(e.switchID?.rawValue ?? "?") of \(e.before?.timestamp.description ?? "?") was deleted"
+                },
                 members: { e in e.before?.members ?? [] }, fields: { _ in [] })
         case .apiUnreachable:
             return health(.warning, 0x08) { e in "PluralKit API unreachable: \(e.error ?? "unknown error")" }
         case .apiRecovered:
             return health(.notice, 0x09) { _ in "PluralKit API reachable again" }
         case .tokenRejected:
-            return health(.error, 0x0a) { _ in "PluralKit rejected the token (401): refresh it with pk;token and update the token file" }
+            return health(.error, 0x0a) { _ in
+                "PluralKit rejected the token (401): refresh it with pk;token and update the token file"
+            }
         case .tokenAccepted:
             return health(.notice, 0x10) { _ in "PluralKit accepts the token again" }
         case .stateReset:
@@ -134,7 +143,9 @@ extension FrontEvent.Kind {
                 "configuration reloaded (\(d.reloads) reload\(d.reloads == 1 ? "" : "s"); \(d.rulesLoaded) rule\(d.rulesLoaded == 1 ? "" : "s") loaded)"
             }
         case .reloadFailed:
-            return daemon(.error, 0x0e, error: true) { e, _ in "reload failed, keeping the running configuration: \(e.error ?? "unknown error")" }
+            return daemon(.error, 0x0e, error: true) { e, _ in
+                "reload failed, keeping the running configuration: \(e.error ?? "unknown error")"
+            }
         }
     }
 
@@ -147,12 +158,17 @@ extension FrontEvent.Kind {
         return "6b1f0c5e2d7a4c3f9e8d1a2b3c4d5e" + (hex.count == 1 ? "0" + hex : hex)
     }
 
-    private func health(_ level: EventLevel, _ n: UInt8, _ message: @escaping @Sendable (FrontEvent) -> String) -> EventKindDescription {
-        .init(level: level, messageID: Self.id(n), isFrontChange: false, variables: ["error": .text], message: message, members: { _ in [] }, fields: { _ in [] })
+    private func health(_ level: EventLevel, _ n: UInt8, _ message: @escaping @Sendable (FrontEvent) -> String)
+        -> EventKindDescription
+    {
+        .init(
+            level: level, messageID: Self.id(n), isFrontChange: false, variables: ["error": .text], message: message,
+            members: { _ in [] }, fields: { _ in [] })
     }
 
     private func daemon(
-        _ level: EventLevel, _ n: UInt8, error: Bool = false, _ message: @escaping @Sendable (FrontEvent, DaemonInfo) -> String
+        _ level: EventLevel, _ n: UInt8, error: Bool = false,
+        _ message: @escaping @Sendable (FrontEvent, DaemonInfo) -> String
     ) -> EventKindDescription {
         var variables: [String: VariableShape] = ["version": .text, "rules_loaded": .number]
         if error { variables["error"] = .text }
@@ -165,7 +181,8 @@ extension FrontEvent.Kind {
                 var out = [("PK_VERSION", d.version)]
                 if kind == .daemonStarted {
                     out += [
-                        ("PK_API_URL", d.apiURL ?? ""), ("PK_TOKEN_SOURCE", d.tokenSource ?? ""), ("PK_STATE_DIR", d.stateDirectory ?? ""),
+                        ("PK_API_URL", d.apiURL ?? ""), ("PK_TOKEN_SOURCE", d.tokenSource ?? ""),
+                        ("PK_STATE_DIR", d.stateDirectory ?? ""),
                         ("PK_POLL_INTERVAL", d.pollInterval ?? ""),
                     ]
                 }
@@ -178,7 +195,10 @@ extension FrontEvent.Kind {
 
 /// `PK_FRONTERS=` and `PK_PREVIOUS=`, for switches and switch-outs.
 private let frontFields: @Sendable (FrontEvent) -> [(String, String)] = { e in
-    [("PK_FRONTERS", e.fronters.map(\.shown).joined(separator: ", ")), ("PK_PREVIOUS", e.previous.map(\.shown).joined(separator: ", "))]
+    [
+        ("PK_FRONTERS", e.fronters.map(\.shown).joined(separator: ", ")),
+        ("PK_PREVIOUS", e.previous.map(\.shown).joined(separator: ", ")),
+    ]
 }
 
 /// "abcde,fghij": member ids as a switch lists them.
@@ -213,7 +233,9 @@ extension FrontEvent {
     /// The journal fields of PRODUCT.md ("systemd citizenship"), in order; a name repeats for a
     /// list (`PK_MEMBER_ID=` once per member).
     public var journalFields: [(name: String, value: String)] {
-        var out: [(String, String)] = [("PK_EVENT", kind.rawValue), ("PK_EVENT_SEQ", "\(seq)"), ("MESSAGE_ID", kind.info.messageID)]
+        var out: [(String, String)] = [
+            ("PK_EVENT", kind.rawValue), ("PK_EVENT_SEQ", "\(seq)"), ("MESSAGE_ID", kind.info.messageID),
+        ]
         if !system.isEmpty { out.append(("PK_SYSTEM", system)) }
         if let switchID { out.append(("PK_SWITCH_ID", switchID.rawValue)) }
         if let timestamp { out.append(("PK_SWITCH_TIMESTAMP", timestamp.description)) }

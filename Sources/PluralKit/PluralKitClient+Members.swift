@@ -23,7 +23,8 @@ extension PluralKitClient {
     /// Updates a member (`PATCH /members/{ref}`).
     @discardableResult
     public func updateMember(_ member: MemberID, _ update: MemberUpdate) async throws -> Member {
-        try await request(.patch, "/members/\(member.rawValue)", body: checked(update, "Member update"), idempotent: true)
+        try await request(
+            .patch, "/members/\(member.rawValue)", body: checked(update, "Member update"), idempotent: true)
     }
 
     /// Deletes a member (`DELETE /members/{ref}`); it also vanishes from past switches.
@@ -76,7 +77,8 @@ extension PluralKitClient {
         _ member: MemberID, guild: Snowflake, _ update: MemberGuildSettingsUpdate
     ) async throws -> MemberGuildSettings {
         try await request(
-            .patch, "/members/\(member.rawValue)/guilds/\(guild)", body: checked(update, "Member server settings update"),
+            .patch, "/members/\(member.rawValue)/guilds/\(guild)",
+            body: checked(update, "Member server settings update"),
             idempotent: true)
     }
 }

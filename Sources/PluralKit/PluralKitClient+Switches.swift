@@ -11,7 +11,9 @@ extension PluralKitClient {
     /// One page of switch history (`GET /systems/{ref}/switches`), newest first, strictly
     /// before `before` (default: now), at most `limit` (the server caps it at 100). Members are
     /// short ids (``SwitchMembers/ids(_:)``). For more than one page use ``switchHistory(system:before:until:pageSize:)``.
-    public func getSwitches(system: SystemRef = .me, before: Timestamp? = nil, limit: Int? = nil) async throws -> [Switch] {
+    public func getSwitches(system: SystemRef = .me, before: Timestamp? = nil, limit: Int? = nil) async throws
+        -> [Switch]
+    {
         var query: [(String, String)] = []
         if let before { query.append(("before", before.description)) }
         if let limit { query.append(("limit", String(min(max(limit, 0), 100)))) }
@@ -79,7 +81,8 @@ extension PluralKitClient {
         if let timestamp { result = try await updateSwitchTimestamp(id, to: timestamp, system: system) }
         if let members { result = try await updateSwitchMembers(id, members: members, system: system) }
         guard let result else {
-            throw PluralKitError(kind: .invalidRequest, message: "switch update changes nothing; give a timestamp or members")
+            throw PluralKitError(
+                kind: .invalidRequest, message: "switch update changes nothing; give a timestamp or members")
         }
         return result
     }

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 public import Logging
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A client for the PluralKit HTTP API v2.
 ///
@@ -127,7 +128,12 @@ public final class PluralKitClient: Sendable, CustomStringConvertible {
 
     // MARK: - Requests
 
-    enum Method: String { case get = "GET", post = "POST", patch = "PATCH", delete = "DELETE" }
+    enum Method: String {
+        case get = "GET"
+        case post = "POST"
+        case patch = "PATCH"
+        case delete = "DELETE"
+    }
 
     private static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -151,7 +157,9 @@ public final class PluralKitClient: Sendable, CustomStringConvertible {
         _ = try await send(method, path, body: body, idempotent: idempotent)
     }
 
-    func decode<T: Decodable>(_ type: T.Type, _ response: TransportResponse, _ method: Method, _ path: String) throws -> T {
+    func decode<T: Decodable>(_ type: T.Type, _ response: TransportResponse, _ method: Method, _ path: String) throws
+        -> T
+    {
         do {
             return try JSONDecoder().decode(T.self, from: Data(response.body))
         } catch {
@@ -201,7 +209,8 @@ public final class PluralKitClient: Sendable, CustomStringConvertible {
             do {
                 bytes = Array(try Self.encoder.encode(body))
             } catch {
-                throw PluralKitError(kind: .invalidRequest, message: "could not encode the body: \(error)", request: label)
+                throw PluralKitError(
+                    kind: .invalidRequest, message: "could not encode the body: \(error)", request: label)
             }
         }
         let request = TransportRequest(
@@ -220,14 +229,17 @@ public final class PluralKitClient: Sendable, CustomStringConvertible {
                     kind: failure.isTimeout ? .timeout : .transport,
                     message: failure.isTimeout ? "no answer within \(configuration.timeout)" : "the request failed",
                     request: label, underlying: failure.description)
-                guard (mayRepeat || !failure.mayHaveBeenSent), failures < configuration.retry.maxRetries else {
+                guard mayRepeat || !failure.mayHaveBeenSent, failures < configuration.retry.maxRetries else {
                     throw error
                 }
                 failures += 1
                 let wait = configuration.retry.withJitter(configuration.retry.backoff(attempt: failures))
                 logger.warning(
                     "PluralKit request failed; retrying",
-                    metadata: ["request": "\(label)", "error": "\(redacted(failure.description))", "retry_in": "\(wait)", "attempt": "\(failures)"])
+                    metadata: [
+                        "request": "\(label)", "error": "\(redacted(failure.description))", "retry_in": "\(wait)",
+                        "attempt": "\(failures)",
+                    ])
                 try await clock.sleep(wait)
                 continue
             }
@@ -293,7 +305,8 @@ public final class PluralKitClient: Sendable, CustomStringConvertible {
             case 404 where response.body.isEmpty:
                 message = "not found (empty reply: no such route; check the API base URL and version)"
             default:
-                let text = String(String(decoding: response.body.prefix(120), as: UTF8.self).map { $0.isNewline ? " " : $0 })
+                let text = String(
+                    String(decoding: response.body.prefix(120), as: UTF8.self).map { $0.isNewline ? " " : $0 })
                 message = response.body.isEmpty ? "HTTP \(status) with an empty reply" : "HTTP \(status): \(text)"
             }
         }

@@ -118,7 +118,9 @@ public struct PluralKitError: Error, Hashable, Sendable, CustomStringConvertible
         }
 
         enum CodingKeys: String, CodingKey {
-            case message, actualLength = "actual_length", maxLength = "max_length"
+            case message
+            case actualLength = "actual_length"
+            case maxLength = "max_length"
         }
     }
 
@@ -198,8 +200,10 @@ public struct PluralKitError: Error, Hashable, Sendable, CustomStringConvertible
 
     /// Any "not found" category.
     public var isNotFound: Bool {
-        [.systemNotFound, .memberNotFound, .groupNotFound, .switchNotFound, .messageNotFound,
-         .guildSettingsNotFound, .notFound].contains(category)
+        [
+            .systemNotFound, .memberNotFound, .groupNotFound, .switchNotFound, .messageNotFound,
+            .guildSettingsNotFound, .notFound,
+        ].contains(category)
     }
 
     /// Whether the token is missing or was rejected.
@@ -224,7 +228,13 @@ public struct PluralKitError: Error, Hashable, Sendable, CustomStringConvertible
         copy.message = Redaction.redact(message, secrets: secrets)
         copy.underlying = underlying.map { Redaction.redact($0, secrets: secrets) }
         copy.request = request.map { Redaction.redact($0, secrets: secrets) }
-        copy.fieldErrors = fieldErrors.mapValues { $0.map { var f = $0; f.message = Redaction.redact(f.message, secrets: secrets); return f } }
+        copy.fieldErrors = fieldErrors.mapValues {
+            $0.map {
+                var f = $0
+                f.message = Redaction.redact(f.message, secrets: secrets)
+                return f
+            }
+        }
         return copy
     }
 
@@ -253,5 +263,9 @@ struct APIErrorBody: Decodable {
     var retryAfter: Double?
     var scope: String?
 
-    enum CodingKeys: String, CodingKey { case message, code, errors, retryAfter = "retry_after", scope }
+    enum CodingKeys: String, CodingKey {
+        case message, code, errors
+        case retryAfter = "retry_after"
+        case scope
+    }
 }

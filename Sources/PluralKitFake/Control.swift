@@ -36,9 +36,14 @@ extension FakePluralKit {
         /// A list of member references (short ids, UUIDs or names); nil when the key is absent.
         func memberList(_ key: String) throws -> [String]? {
             guard let value = body[key] else { return nil }
-            guard let items = value.arrayValue else { throw FakeError(.invalidInput, "'\(key)' must be a list of member references (an empty list logs a switch-out)") }
+            guard let items = value.arrayValue else {
+                throw FakeError(
+                    .invalidInput, "'\(key)' must be a list of member references (an empty list logs a switch-out)")
+            }
             return try items.map {
-                guard let ref = $0.stringValue else { throw FakeError(.invalidInput, "'\(key)' must hold only strings (member ids, UUIDs or names)") }
+                guard let ref = $0.stringValue else {
+                    throw FakeError(.invalidInput, "'\(key)' must hold only strings (member ids, UUIDs or names)")
+                }
                 return ref
             }
         }
@@ -48,7 +53,9 @@ extension FakePluralKit {
         }
         func time(_ key: String) throws -> FakeTime? {
             guard let text = str(key) else { return nil }
-            guard let t = FakeTime.parse(text, lenient: true) else { throw FakeError(.invalidInput, "bad timestamp \(text)") }
+            guard let t = FakeTime.parse(text, lenient: true) else {
+                throw FakeError(.invalidInput, "bad timestamp \(text)")
+            }
             return t
         }
         do {
@@ -64,14 +71,16 @@ extension FakePluralKit {
                 try refuseTakenToken(str("token"))
                 let seeded = seed(
                     UInt64(body["seed"]?.intValue ?? 1), members: Int(body["members"]?.intValue ?? 8),
-                    groups: Int(body["groups"]?.intValue ?? 2), token: str("token"), legacyIDs: body["legacy_ids"]?.boolValue ?? false)
+                    groups: Int(body["groups"]?.intValue ?? 2), token: str("token"),
+                    legacyIDs: body["legacy_ids"]?.boolValue ?? false)
                 return .json(seeded.json)
             case ("POST", "demo", nil):
                 try refuseTakenToken(str("token"))
                 return .json(loadDemo(token: str("token")).json)
             case ("POST", "switches", nil):
                 guard let refs = try memberList("members") else {
-                    throw FakeError(.invalidInput, "'members' is required: a list of member references ([] for a switch-out)")
+                    throw FakeError(
+                        .invalidInput, "'members' is required: a list of member references ([] for a switch-out)")
                 }
                 let record = try logSwitch(system: str("system"), members: refs, at: try time("timestamp"))
                 return .json(Self.switchJSON(record))
@@ -89,21 +98,28 @@ extension FakePluralKit {
                 return .noContent
             case ("POST", "guild-settings", nil):
                 guard let guild = flake("guild_id") else { throw FakeError(.invalidInput, "guild_id is required") }
-                try addSystemGuildSettings(system: str("system"), guild: guild, tag: str("tag"), displayName: str("display_name"))
+                try addSystemGuildSettings(
+                    system: str("system"), guild: guild, tag: str("tag"), displayName: str("display_name"))
                 return .noContent
             case ("POST", "member-guild-settings", nil):
-                guard let guild = flake("guild_id"), let member = str("member") else { throw FakeError(.invalidInput, "member and guild_id are required") }
+                guard let guild = flake("guild_id"), let member = str("member") else {
+                    throw FakeError(.invalidInput, "member and guild_id are required")
+                }
                 try addMemberGuildSettings(member: member, guild: guild, displayName: str("display_name"))
                 return .noContent
             case ("POST", "accounts", nil):
-                guard let account = flake("account_id") else { throw FakeError(.invalidInput, "account_id is required") }
+                guard let account = flake("account_id") else {
+                    throw FakeError(.invalidInput, "account_id is required")
+                }
                 try linkAccount(account, system: str("system"))
                 return .noContent
             case ("POST", "messages", nil):
                 guard let id = flake("id"), let sender = flake("sender"), let channel = flake("channel") else {
                     throw FakeError(.invalidInput, "id, sender and channel are required")
                 }
-                try addMessage(id: id, original: flake("original"), sender: sender, channel: channel, guild: flake("guild"), member: str("member"))
+                try addMessage(
+                    id: id, original: flake("original"), sender: sender, channel: channel, guild: flake("guild"),
+                    member: str("member"))
                 return .noContent
             case ("POST", "privacy", nil):
                 guard let kind = str("kind"), let ref = str("ref"), case .object(let pairs)? = body["values"] else {
@@ -120,8 +136,12 @@ extension FakePluralKit {
                 if let v = body["get_rate"].flatMap(Self.number) { settings.getRate = v }
                 if let v = body["update_rate"].flatMap(Self.number) { settings.updateRate = v }
                 if let v = str("reset_unit") { settings.resetInMilliseconds = v == "ms" }
-                guard [settings.getRate, settings.updateRate].allSatisfy({ $0.isFinite && $0 >= 0.001 && $0 <= 1_000_000 }) else {
-                    throw FakeError(.invalidInput, "get_rate and update_rate must be between 0.001 and 1000000 requests per second")
+                guard
+                    [settings.getRate, settings.updateRate].allSatisfy({ $0.isFinite && $0 >= 0.001 && $0 <= 1_000_000 }
+                    )
+                else {
+                    throw FakeError(
+                        .invalidInput, "get_rate and update_rate must be between 0.001 and 1000000 requests per second")
                 }
                 rateLimits = settings
                 return .json(settings.json)
@@ -129,7 +149,10 @@ extension FakePluralKit {
                 return .json(.array(pendingFaults.map(\.json)))
             case ("POST", "faults", nil):
                 guard let kind = Fault.Kind.parse(body) else {
-                    throw FakeError(.invalidInput, "kind must be server_error, bad_gateway, malformed_json, truncated_body, connection_reset, delay, token_revoked or rate_limited")
+                    throw FakeError(
+                        .invalidInput,
+                        "kind must be server_error, bad_gateway, malformed_json, truncated_body, connection_reset, delay, token_revoked or rate_limited"
+                    )
                 }
                 let fault = Fault(
                     kind, count: body["count"].map { $0.intValue.map(Int.init) } ?? 1,
@@ -146,7 +169,9 @@ extension FakePluralKit {
                 clearRequestLog()
                 return .noContent
             default:
-                return .json(.object([("error", .string("unknown control request \(request.method) \(request.path)"))]), status: 404)
+                return .json(
+                    .object([("error", .string("unknown control request \(request.method) \(request.path)"))]),
+                    status: 404)
             }
         } catch {
             return .json(.object([("error", .string("\(error)"))]), status: 400)
@@ -179,18 +204,36 @@ extension FakePluralKit {
     func stateJSON() -> JSON {
         state.withLock { state in
             .object([
-                ("systems", .array(state.systems.map { s in
-                    .object([
-                        ("id", .string(s.id)), ("uuid", .string(s.uuid)), ("token", .optional(s.token)),
-                        ("members", .array(state.members.filter { $0.system == s.uuid }.map {
-                            .object([("id", .string($0.id)), ("uuid", .string($0.uuid)), ("name", .string($0.name))])
-                        })),
-                        ("groups", .array(state.groups.filter { $0.system == s.uuid }.map {
-                            .object([("id", .string($0.id)), ("uuid", .string($0.uuid)), ("name", .string($0.name))])
-                        })),
-                        ("switches", .array(state.switches(of: s.uuid).map(FakePluralKit.switchJSON))),
-                    ])
-                })),
+                (
+                    "systems",
+                    .array(
+                        state.systems.map { s in
+                            .object([
+                                ("id", .string(s.id)), ("uuid", .string(s.uuid)), ("token", .optional(s.token)),
+                                (
+                                    "members",
+                                    .array(
+                                        state.members.filter { $0.system == s.uuid }.map {
+                                            .object([
+                                                ("id", .string($0.id)), ("uuid", .string($0.uuid)),
+                                                ("name", .string($0.name)),
+                                            ])
+                                        })
+                                ),
+                                (
+                                    "groups",
+                                    .array(
+                                        state.groups.filter { $0.system == s.uuid }.map {
+                                            .object([
+                                                ("id", .string($0.id)), ("uuid", .string($0.uuid)),
+                                                ("name", .string($0.name)),
+                                            ])
+                                        })
+                                ),
+                                ("switches", .array(state.switches(of: s.uuid).map(FakePluralKit.switchJSON))),
+                            ])
+                        })
+                )
             ])
         }
     }

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-public import FoundationEssentials
-#else
-public import Foundation
-#endif
 import Synchronization
+
+#if canImport(FoundationEssentials)
+    public import FoundationEssentials
+#else
+    public import Foundation
+#endif
 
 /// An in-memory fake of the PluralKit API v2, faithful to what the real server does
 /// (privacy, error codes and bodies, switch semantics, key order, quirks).
@@ -35,7 +36,11 @@ public final class FakePluralKit: Sendable {
         var scope: String?
         var response = state.withLock { state -> FakeResponse in
             let fault = state.takeFault(for: request)
-            if let fault, let injected = FakeState.response(for: fault, request: request, now: now, limits: state.limits) { return injected }
+            if let fault,
+                let injected = FakeState.response(for: fault, request: request, now: now, limits: state.limits)
+            {
+                return injected
+            }
             var answer: FakeResponse
             switch state.gateway(request) {
             case .failure(let reply):
@@ -81,7 +86,10 @@ public final class FakePluralKit: Sendable {
         ("X-PluralKit-Version", FakeState.version), ("Access-Control-Allow-Origin", "*"),
         ("Access-Control-Allow-Methods", "*"), ("Access-Control-Allow-Credentials", "true"),
         ("Access-Control-Allow-Headers", "Content-Type, Authorization, sentry-trace, User-Agent"),
-        ("Access-Control-Expose-Headers", "X-PluralKit-Version, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Scope"),
+        (
+            "Access-Control-Expose-Headers",
+            "X-PluralKit-Version, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Scope"
+        ),
         ("Access-Control-Max-Age", "86400"),
     ]
 
@@ -91,7 +99,9 @@ public final class FakePluralKit: Sendable {
     /// With `legacyIDs`, the system, its members and groups get 5-letter ids (as systems created
     /// before 2022 have).
     @discardableResult
-    public func seed(_ seed: UInt64, members: Int = 8, groups: Int = 2, token: String? = nil, legacyIDs: Bool = false) -> SeededSystem {
+    public func seed(_ seed: UInt64, members: Int = 8, groups: Int = 2, token: String? = nil, legacyIDs: Bool = false)
+        -> SeededSystem
+    {
         let now = clock()
         return state.withLock { state in
             state.legacyIDs = legacyIDs
@@ -115,15 +125,20 @@ public final class FakePluralKit: Sendable {
 
     /// Logs a switch as the bot would (no 40004 check), by member id, UUID or name.
     @discardableResult
-    public func logSwitch(system: String? = nil, members: [String], at timestamp: FakeTime? = nil) throws -> SwitchRecord {
+    public func logSwitch(system: String? = nil, members: [String], at timestamp: FakeTime? = nil) throws
+        -> SwitchRecord
+    {
         let now = clock()
         return try state.withLock { state in
             let sys = try state.controlSystem(system)
             let uuids = try members.map { ref in
-                guard let m = state.controlMember(ref, system: sys.uuid) else { throw FakeError(.notFound, "no member \(ref)") }
+                guard let m = state.controlMember(ref, system: sys.uuid) else {
+                    throw FakeError(.notFound, "no member \(ref)")
+                }
                 return m.uuid
             }
-            let record = SwitchRecord(uuid: state.random.uuid(), system: sys.uuid, timestamp: timestamp ?? now, members: uuids)
+            let record = SwitchRecord(
+                uuid: state.random.uuid(), system: sys.uuid, timestamp: timestamp ?? now, members: uuids)
             state.switches.append(record)
             return record
         }
@@ -133,10 +148,14 @@ public final class FakePluralKit: Sendable {
     @discardableResult
     public func editSwitch(_ id: String, members: [String]? = nil, timestamp: FakeTime? = nil) throws -> SwitchRecord {
         try state.withLock { state in
-            guard let i = state.switches.firstIndex(where: { $0.uuid == id.lowercased() }) else { throw FakeError(.notFound, "no switch \(id)") }
+            guard let i = state.switches.firstIndex(where: { $0.uuid == id.lowercased() }) else {
+                throw FakeError(.notFound, "no switch \(id)")
+            }
             if let members {
                 state.switches[i].members = try members.map { ref in
-                    guard let m = state.controlMember(ref, system: state.switches[i].system) else { throw FakeError(.notFound, "no member \(ref)") }
+                    guard let m = state.controlMember(ref, system: state.switches[i].system) else {
+                        throw FakeError(.notFound, "no member \(ref)")
+                    }
                     return m.uuid
                 }
             }
@@ -148,7 +167,9 @@ public final class FakePluralKit: Sendable {
     /// Deletes one switch.
     public func deleteSwitch(_ id: String) throws {
         try state.withLock { state in
-            guard state.switches.contains(where: { $0.uuid == id.lowercased() }) else { throw FakeError(.notFound, "no switch \(id)") }
+            guard state.switches.contains(where: { $0.uuid == id.lowercased() }) else {
+                throw FakeError(.notFound, "no switch \(id)")
+            }
             state.switches.removeAll { $0.uuid == id.lowercased() }
         }
     }
@@ -170,7 +191,9 @@ public final class FakePluralKit: Sendable {
     }
 
     /// Creates (or replaces) a system's settings row for a guild, as the bot does on first use there.
-    public func addSystemGuildSettings(system: String? = nil, guild: UInt64, tag: String? = nil, displayName: String? = nil) throws {
+    public func addSystemGuildSettings(
+        system: String? = nil, guild: UInt64, tag: String? = nil, displayName: String? = nil
+    ) throws {
         try state.withLock { state in
             let sys = try state.controlSystem(system)
             var row = FakeState.defaultSystemGuildRow()
@@ -183,7 +206,9 @@ public final class FakePluralKit: Sendable {
     /// Creates (or replaces) a member's settings row for a guild.
     public func addMemberGuildSettings(member: String, guild: UInt64, displayName: String? = nil) throws {
         try state.withLock { state in
-            guard let m = state.controlMember(member, system: nil) else { throw FakeError(.notFound, "no member \(member)") }
+            guard let m = state.controlMember(member, system: nil) else {
+                throw FakeError(.notFound, "no member \(member)")
+            }
             var row = FakeState.defaultMemberGuildRow()
             row["display_name"] = .optional(displayName)
             state.memberGuilds[m.uuid, default: [:]][guild] = row
@@ -206,7 +231,9 @@ public final class FakePluralKit: Sendable {
         let now = clock()
         try state.withLock { state in
             let m = try member.map { ref in
-                guard let m = state.controlMember(ref, system: nil) else { throw FakeError(.notFound, "no member \(ref)") }
+                guard let m = state.controlMember(ref, system: nil) else {
+                    throw FakeError(.notFound, "no member \(ref)")
+                }
                 return m
             }
             state.messages[id] = MessageRecord(
@@ -235,7 +262,8 @@ public final class FakePluralKit: Sendable {
                 }
                 for (k, v) in values { state.members[i].privacy[k] = .string(v) }
             default:
-                guard let i = state.groups.firstIndex(where: { $0.id == ref || $0.uuid == ref || $0.name == ref }) else {
+                guard let i = state.groups.firstIndex(where: { $0.id == ref || $0.uuid == ref || $0.name == ref })
+                else {
                     throw FakeError(.notFound, "no group \(ref)")
                 }
                 for (k, v) in values { state.groups[i].privacy[k] = .string(v) }
@@ -251,7 +279,12 @@ public final class FakePluralKit: Sendable {
     /// The rate limiter's settings (default: as the real server, strict, 10 GET/s and 3 writes/s).
     public var rateLimits: RateLimitSettings {
         get { state.withLock { $0.limits } }
-        set { state.withLock { $0.limits = newValue; $0.gcra = GCRALimiter() } }
+        set {
+            state.withLock {
+                $0.limits = newValue
+                $0.gcra = GCRALimiter()
+            }
+        }
     }
 
     /// Injects a fault (see ``Fault``); faults are tried in the order they were added.

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// An instant with microsecond precision (the server's database precision), formatted like
@@ -46,7 +46,10 @@ public struct FakeTime: Hashable, Comparable, Sendable, CustomStringConvertible 
         }
         let date = Date(timeIntervalSince1970: TimeInterval(seconds))
         let c = Self.calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        func two(_ v: Int?) -> String { let v = v ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        func two(_ v: Int?) -> String {
+            let v = v ?? 0
+            return v < 10 ? "0\(v)" : "\(v)"
+        }
         var year = String(c.year ?? 0)
         while year.count < 4 { year = "0" + year }
         var out = "\(year)-\(two(c.month))-\(two(c.day))T\(two(c.hour)):\(two(c.minute)):\(two(c.second))"

@@ -40,7 +40,10 @@ public struct Fault: Sendable, Hashable {
             case "malformed_json": .malformedJSON
             case "truncated_body": .truncatedBody
             case "connection_reset": .connectionReset
-            case "delay": .delay(json["seconds"].flatMap { if case .double(let d) = $0 { d } else { $0.intValue.map(Double.init) } } ?? 5)
+            case "delay":
+                .delay(
+                    json["seconds"].flatMap { if case .double(let d) = $0 { d } else { $0.intValue.map(Double.init) } }
+                        ?? 5)
             case "token_revoked": .tokenRevoked
             case "rate_limited": .rateLimited(retryAfterMilliseconds: Int(json["retry_after"]?.intValue ?? 0))
             default: nil
@@ -58,7 +61,9 @@ public struct Fault: Sendable, Hashable {
     /// Applies only to this method.
     public var method: String?
 
-    public init(_ kind: Kind, count: Int? = 1, probability: Double? = nil, pathContains: String? = nil, method: String? = nil) {
+    public init(
+        _ kind: Kind, count: Int? = 1, probability: Double? = nil, pathContains: String? = nil, method: String? = nil
+    ) {
         self.kind = kind
         self.count = count
         self.probability = probability
@@ -111,17 +116,24 @@ extension FakeState {
     /// object, not PluralKit's error shape).
     static let unsupportedMediaType = FakeResponse(
         status: 415, headers: [("Content-Type", "application/problem+json; charset=utf-8")],
-        body: Array(#"{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.16","title":"Unsupported Media Type","status":415}"#.utf8))
+        body: Array(
+            #"{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.16","title":"Unsupported Media Type","status":415}"#
+                .utf8))
 
     /// The response a fault produces (a delay produces none: the request then goes on).
-    static func response(for fault: Fault, request: FakeRequest, now: FakeTime, limits: RateLimitSettings) -> FakeResponse? {
+    static func response(for fault: Fault, request: FakeRequest, now: FakeTime, limits: RateLimitSettings)
+        -> FakeResponse?
+    {
         switch fault.kind {
         case .serverError: return .error(500, 0, "500: Internal Server Error")
         case .badGateway:
-            let html = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+            let html =
+                "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
             return FakeResponse(status: 502, headers: [("Content-Type", "text/html")], body: Array(html.utf8))
         case .malformedJSON:
-            return FakeResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(#"{"id": "abcde", "name": "Al"#.utf8))
+            return FakeResponse(
+                status: 200, headers: [("Content-Type", "application/json")],
+                body: Array(#"{"id": "abcde", "name": "Al"#.utf8))
         case .truncatedBody, .delay: return nil
         case .connectionReset: return FakeResponse(status: 500, connection: .reset)
         case .tokenRevoked: return .unauthorized

@@ -10,7 +10,10 @@ public struct FakeRequest: Sendable {
     /// The client's address, for per-IP rate-limit buckets.
     public var remoteAddress: String
 
-    public init(method: String, path: String, query: String = "", headers: [(String, String)] = [], body: [UInt8] = [], remoteAddress: String = "127.0.0.1") {
+    public init(
+        method: String, path: String, query: String = "", headers: [(String, String)] = [], body: [UInt8] = [],
+        remoteAddress: String = "127.0.0.1"
+    ) {
         self.method = method
         self.path = path
         self.query = query
@@ -40,7 +43,9 @@ public struct FakeRequest: Sendable {
         var u = Array(s.utf8)[...]
         while let c = u.first {
             u = u.dropFirst()
-            if c == UInt8(ascii: "%"), u.count >= 2, let v = UInt8(String(decoding: u.prefix(2), as: UTF8.self), radix: 16) {
+            if c == UInt8(ascii: "%"), u.count >= 2,
+                let v = UInt8(String(decoding: u.prefix(2), as: UTF8.self), radix: 16)
+            {
                 bytes.append(v)
                 u = u.dropFirst(2)
             } else if c == UInt8(ascii: "+") {
@@ -63,7 +68,8 @@ public struct FakeResponse: Sendable {
     /// Seconds to wait before answering.
     public var delay: Double?
 
-    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = [], connection: ConnectionAction? = nil) {
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = [], connection: ConnectionAction? = nil)
+    {
         self.status = status
         self.headers = headers
         self.body = body
@@ -72,7 +78,9 @@ public struct FakeResponse: Sendable {
 
     /// A JSON reply.
     static func json(_ value: JSON, status: Int = 200) -> FakeResponse {
-        FakeResponse(status: status, headers: [("Content-Type", "application/json; charset=utf-8")], body: Array(value.serialized().utf8))
+        FakeResponse(
+            status: status, headers: [("Content-Type", "application/json; charset=utf-8")],
+            body: Array(value.serialized().utf8))
     }
 
     /// PluralKit's error shape: `{"message":…,"code":…}`.

@@ -1,10 +1,10 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 #if canImport(FoundationInternationalization)
-import FoundationInternationalization
+    import FoundationInternationalization
 #endif
 
 extension FakeState {
@@ -63,7 +63,9 @@ extension FakeState {
                 guard let s = item.stringValue else { throw Reply(.badRequest) }
                 // The server swaps the two numbers for individual templates.
                 if s.utf16.count > 1000 {
-                    p.fail("description_templates[\(i)]", "Field description_templates[\(i)] is too long.", actual: 1000, max: s.utf16.count)
+                    p.fail(
+                        "description_templates[\(i)]", "Field description_templates[\(i)] is too long.", actual: 1000,
+                        max: s.utf16.count)
                 }
             }
             p.changes.append(("description_templates", templates))
@@ -102,9 +104,11 @@ extension FakeState {
         }
         let guild = try Self.guildID(guildText)
         let uuid = m.system!.uuid
-        let row = autoproxy[uuid]?[guild] ?? .object([
-            ("autoproxy_mode", "off"), ("autoproxy_member", nil), ("last_latch_timestamp", nil),
-        ])
+        let row =
+            autoproxy[uuid]?[guild]
+            ?? .object([
+                ("autoproxy_mode", "off"), ("autoproxy_member", nil), ("last_latch_timestamp", nil),
+            ])
         autoproxy[uuid, default: [:]][guild] = row
         guard m.method == "PATCH" else { return .json(row) }
         let body = try PatchParser.object(req.body)
@@ -132,7 +136,9 @@ extension FakeState {
             default: throw Reply(.badRequest)
             }
             if !value.isNull, mode == "off" || mode == "front" {
-                p.fail("autoproxy_member", "Cannot update autoproxy member if autoproxy is disabled or set to 'front' mode")
+                p.fail(
+                    "autoproxy_member", "Cannot update autoproxy member if autoproxy is disabled or set to 'front' mode"
+                )
             }
         }
         if mode == "member", memberID.isNull {
@@ -169,7 +175,9 @@ extension FakeState {
         guard let caller, let owner = system(uuid: caller) else { throw Reply(.unauthorized) }
         let body = try PatchParser.object(req.body)
         let count = members.filter { $0.system == caller }.count
-        if count >= Int(owner.settings["member_limit"]?.intValue ?? 1000) { throw Reply(.error(400, 40007, "Member limit reached.")) }
+        if count >= Int(owner.settings["member_limit"]?.intValue ?? 1000) {
+            throw Reply(.error(400, 40007, "Member limit reached."))
+        }
         var p = try memberPatch(body, creating: true)
         let privacy = try p.privacy(keys: Self.memberPrivacyKeys)
         try p.check()
@@ -240,8 +248,11 @@ extension FakeState {
         let member = m.member!
         var targets: [Int] = []
         for ref in refs {
-            guard let g = groups.firstIndex(where: { $0.system == member.system && ($0.id == ref || $0.uuid == ref) }) else {
-                throw Reply(verb == "add" ? .error(404, 20004, "Group not found.") : .error(404, 20005, "Group '\(ref)' not found."))
+            guard let g = groups.firstIndex(where: { $0.system == member.system && ($0.id == ref || $0.uuid == ref) })
+            else {
+                throw Reply(
+                    verb == "add"
+                        ? .error(404, 20004, "Group not found.") : .error(404, 20005, "Group '\(ref)' not found."))
             }
             targets.append(g)
         }
@@ -385,7 +396,9 @@ extension FakeState {
         }
         var uuids: [String] = []
         for ref in refs {
-            guard let member = exactMember(ref, of: system) else { throw Reply(.error(404, 20003, "Member '\(ref)' not found.")) }
+            guard let member = exactMember(ref, of: system) else {
+                throw Reply(.error(404, 20003, "Member '\(ref)' not found."))
+            }
             uuids.append(member.uuid)
         }
         if let latest = existing.last, timestamp.map({ $0 > latest.timestamp }) ?? true, latest.members == uuids {
@@ -415,7 +428,9 @@ extension FakeState {
         guard switches[i].system == s.uuid else { throw Reply(Self.switchNotFoundOrPrivate) }
         switch m.method {
         case "GET":
-            if !m.ownEntity, Self.isPrivate(s.privacy, "front_history_privacy") { throw Reply(Self.switchNotFoundOrPrivate) }
+            if !m.ownEntity, Self.isPrivate(s.privacy, "front_history_privacy") {
+                throw Reply(Self.switchNotFoundOrPrivate)
+            }
             return .json(fullSwitchJSON(switches[i], owner: m.ownEntity))
         case "DELETE":
             switches.remove(at: i)
@@ -423,12 +438,21 @@ extension FakeState {
         default:
             let body = try PatchParser.object(req.body)
             guard let value = body["timestamp"], !value.isNull, value.stringValue != "" else {
-                throw Reply(.json(.object([
-                    ("message", "Error parsing JSON model"), ("code", 40001),
-                    ("errors", .object([("timestamp", .array([.object([("message", "Key 'timestamp' is required.")])]))])),
-                ]), status: 400))
+                throw Reply(
+                    .json(
+                        .object([
+                            ("message", "Error parsing JSON model"), ("code", 40001),
+                            (
+                                "errors",
+                                .object([
+                                    ("timestamp", .array([.object([("message", "Key 'timestamp' is required.")])]))
+                                ])
+                            ),
+                        ]), status: 400))
             }
-            guard let text = value.stringValue, let t = FakeTime.parse(text, lenient: true) else { throw Reply(.badRequest) }
+            guard let text = value.stringValue, let t = FakeTime.parse(text, lenient: true) else {
+                throw Reply(.badRequest)
+            }
             if switches.contains(where: { $0.system == s.uuid && $0.timestamp == t && $0.uuid != switches[i].uuid }) {
                 throw Reply(.error(400, 40005, "Switch with provided timestamp already exists."))
             }
@@ -445,13 +469,17 @@ extension FakeState {
         guard switches[i].system == m.system!.uuid else { throw Reply(.error(404, 20007, "Switch not found.")) }
         var uuids: [String] = []
         for ref in refs {
-            guard let member = try? resolveMember(ref) else { throw Reply(.error(404, 20003, "Member '\(ref)' not found.")) }
+            guard let member = try? resolveMember(ref) else {
+                throw Reply(.error(404, 20003, "Member '\(ref)' not found."))
+            }
             guard member.system == m.system!.uuid else {
                 throw Reply(.error(403, 30008, "Member '\(ref)' is not part of your system."))
             }
             uuids.append(member.uuid)
         }
-        if switches[i].members == uuids { throw Reply(.error(400, 40004, "Member list identical to current fronter list.")) }
+        if switches[i].members == uuids {
+            throw Reply(.error(400, 40004, "Member list identical to current fronter list."))
+        }
         switches[i].members = uuids
         return .json(fullSwitchJSON(switches[i], owner: true))
     }
@@ -460,29 +488,40 @@ extension FakeState {
 
     func message(_ m: RouteMatch, caller: String?, now: FakeTime) throws -> FakeResponse {
         guard let id = UInt64(m.parts[1]) else { throw Reply(.badRequest) }
-        let record = messages[id] ?? messages.values.first { message in
-            // The trigger message id works for 30 minutes.
-            guard message.original == id else { return false }
-            let sent = FakeTime(micros: Int64((message.id >> 22) + 1_420_070_400_000) * 1000)
-            return now.micros - sent.micros <= 30 * 60 * 1_000_000
-        }
+        let record =
+            messages[id]
+            ?? messages.values.first { message in
+                // The trigger message id works for 30 minutes.
+                guard message.original == id else { return false }
+                let sent = FakeTime(micros: Int64((message.id >> 22) + 1_420_070_400_000) * 1000)
+                return now.micros - sent.micros <= 30 * 60 * 1_000_000
+            }
         guard let record else { throw Reply(.error(404, 20006, "Message not found.")) }
         let sent = FakeTime(micros: Int64((record.id >> 22) + 1_420_070_400_000) * 1000)
         let owner = record.system != nil && record.system == caller
-        return .json(.object([
-            ("timestamp", .string(sent.wholeSeconds)), ("id", .string(String(record.id))),
-            ("original", .string(record.original.map(String.init) ?? "")), ("sender", .string(String(record.sender))),
-            ("channel", .string(String(record.channel))), ("guild", .optional(record.guild.map(String.init))),
-            ("system", record.system.flatMap { system(uuid: $0) }.map { systemJSON($0, owner: owner) } ?? .null),
-            ("member", record.member.flatMap { member(uuid: $0) }.map { memberJSON($0, owner: owner, includeSystem: false) } ?? .null),
-        ]))
+        return .json(
+            .object([
+                ("timestamp", .string(sent.wholeSeconds)), ("id", .string(String(record.id))),
+                ("original", .string(record.original.map(String.init) ?? "")),
+                ("sender", .string(String(record.sender))),
+                ("channel", .string(String(record.channel))), ("guild", .optional(record.guild.map(String.init))),
+                ("system", record.system.flatMap { system(uuid: $0) }.map { systemJSON($0, owner: owner) } ?? .null),
+                (
+                    "member",
+                    record.member.flatMap { member(uuid: $0) }.map {
+                        memberJSON($0, owner: owner, includeSystem: false)
+                    } ?? .null
+                ),
+            ]))
     }
 }
 
 extension FakeState {
     /// Time zone names as the tz database has them (PluralKit looks them up in NodaTime's tzdb):
     /// `Europe/Berlin`, `UTC`, `Etc/GMT+5` — not Foundation's extra forms such as `GMT+5`.
-    static let tzdbNames: Set<String> = Set(TimeZone.knownTimeZoneIdentifiers).union(["UTC", "GMT", "Etc/UTC", "Etc/GMT"])
+    static let tzdbNames: Set<String> = Set(TimeZone.knownTimeZoneIdentifiers).union([
+        "UTC", "GMT", "Etc/UTC", "Etc/GMT",
+    ])
 
     /// Whether `name` is a tz database zone: one Foundation knows by that exact name, or a zone
     /// file of the system's tz database (`Etc/GMT+5`); the `posix/` and `right/` variants and
@@ -494,6 +533,7 @@ extension FakeState {
             name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_+-/".contains($0)) }),
             let first = parts.first, first != "posix", first != "right", first.first?.isUppercase == true
         else { return false }
-        return TimeZone(identifier: name) != nil && FileManager.default.fileExists(atPath: "/usr/share/zoneinfo/" + name)
+        return TimeZone(identifier: name) != nil
+            && FileManager.default.fileExists(atPath: "/usr/share/zoneinfo/" + name)
     }
 }

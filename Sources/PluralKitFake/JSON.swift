@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// A JSON value whose objects keep their key order, so the fake can emit keys in exactly the
@@ -181,8 +181,14 @@ public enum JSON: Sendable, Hashable, ExpressibleByStringLiteral, ExpressibleByB
                     items.append(item)
                     skipSpace()
                     guard index < bytes.count else { return nil }
-                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                    if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                        continue
+                    }
+                    if bytes[index] == UInt8(ascii: "]") {
+                        index += 1
+                        return .array(items)
+                    }
                     return nil
                 }
             case UInt8(ascii: "{"):
@@ -197,16 +203,28 @@ public enum JSON: Sendable, Hashable, ExpressibleByStringLiteral, ExpressibleByB
                 }
                 while true {
                     skipSpace()
-                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return nil }
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else {
+                        return nil
+                    }
                     skipSpace()
                     guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
                     index += 1
                     guard let item = value() else { return nil }
-                    if let i = pairs.firstIndex(where: { $0.0 == key }) { pairs[i].1 = item } else { pairs.append((key, item)) }
+                    if let i = pairs.firstIndex(where: { $0.0 == key }) {
+                        pairs[i].1 = item
+                    } else {
+                        pairs.append((key, item))
+                    }
                     skipSpace()
                     guard index < bytes.count else { return nil }
-                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                    if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(pairs) }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                        continue
+                    }
+                    if bytes[index] == UInt8(ascii: "}") {
+                        index += 1
+                        return .object(pairs)
+                    }
                     return nil
                 }
             default: return number()

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Parses and checks PATCH/POST bodies like `PluralKit.Core/Models/Patch/*.cs`: unknown keys
@@ -74,8 +74,11 @@ struct PatchParser {
         case .null: changes.append((key, .null))
         case .string(let s) where s.isEmpty: changes.append((key, .null))
         case .string(let s):
-            if s.utf16.count > 256 { fail(key, "Field \(key) is too long.", actual: s.utf16.count, max: 256) }
-            else if !Self.isHTTPSURL(s) { fail(key, "Field \(key) is invalid.") }
+            if s.utf16.count > 256 {
+                fail(key, "Field \(key) is too long.", actual: s.utf16.count, max: 256)
+            } else if !Self.isHTTPSURL(s) {
+                fail(key, "Field \(key) is invalid.")
+            }
             var stored = s
             if stored.hasPrefix("<"), stored.hasSuffix(">") { stored = String(stored.dropFirst().dropLast()) }
             changes.append((key, .string(stored)))
@@ -110,7 +113,9 @@ struct PatchParser {
                 comps.day = d
                 var calendar = Calendar(identifier: .gregorian)
                 calendar.timeZone = TimeZone(identifier: "UTC")!
-                valid = (1...12).contains(m) && calendar.date(from: comps).map { calendar.component(.day, from: $0) == d } == true
+                valid =
+                    (1...12).contains(m)
+                    && calendar.date(from: comps).map { calendar.component(.day, from: $0) == d } == true
             } else {
                 valid = false
             }
@@ -187,9 +192,11 @@ struct PatchParser {
     /// Throws the 40001 reply when anything failed.
     func check() throws {
         guard errors.isEmpty else {
-            throw Reply(.json(.object([
-                ("message", "Error parsing JSON model"), ("code", 40001), ("errors", .object(errors)),
-            ]), status: 400))
+            throw Reply(
+                .json(
+                    .object([
+                        ("message", "Error parsing JSON model"), ("code", 40001), ("errors", .object(errors)),
+                    ]), status: 400))
         }
     }
 

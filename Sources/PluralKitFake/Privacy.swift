@@ -25,10 +25,12 @@ extension FakeState {
             out["privacy"] = s.privacy
             return out
         }
-        Self.hide(&out, privacy: s.privacy, [
-            ("name_privacy", ["name"]), ("description_privacy", ["description"]), ("pronoun_privacy", ["pronouns"]),
-            ("avatar_privacy", ["avatar_url"]), ("banner_privacy", ["banner"]),
-        ])
+        Self.hide(
+            &out, privacy: s.privacy,
+            [
+                ("name_privacy", ["name"]), ("description_privacy", ["description"]), ("pronoun_privacy", ["pronouns"]),
+                ("avatar_privacy", ["avatar_url"]), ("banner_privacy", ["banner"]),
+            ])
         out["privacy"] = .null
         return out
     }
@@ -43,12 +45,14 @@ extension FakeState {
         }
         let p = m.privacy
         Self.hideName(&out, fields: m.fields, privacy: p)
-        Self.hide(&out, privacy: p, [
-            ("birthday_privacy", ["birthday"]), ("pronoun_privacy", ["pronouns"]),
-            ("avatar_privacy", ["avatar_url", "webhook_avatar_url"]), ("banner_privacy", ["banner"]),
-            ("description_privacy", ["description"]),
-            ("metadata_privacy", ["created", "message_count", "last_message_timestamp"]),
-        ])
+        Self.hide(
+            &out, privacy: p,
+            [
+                ("birthday_privacy", ["birthday"]), ("pronoun_privacy", ["pronouns"]),
+                ("avatar_privacy", ["avatar_url", "webhook_avatar_url"]), ("banner_privacy", ["banner"]),
+                ("description_privacy", ["description"]),
+                ("metadata_privacy", ["created", "message_count", "last_message_timestamp"]),
+            ])
         if Self.isPrivate(p, "proxy_privacy") { out["proxy_tags"] = [] }
         out["autoproxy_enabled"] = .null
         out["privacy"] = .null
@@ -60,15 +64,19 @@ extension FakeState {
         let p = g.privacy
         if !owner {
             Self.hideName(&out, fields: g.fields, privacy: p)
-            Self.hide(&out, privacy: p, [
-                ("description_privacy", ["description"]), ("icon_privacy", ["icon"]), ("banner_privacy", ["banner"]),
-                ("metadata_privacy", ["created"]),
-            ])
+            Self.hide(
+                &out, privacy: p,
+                [
+                    ("description_privacy", ["description"]), ("icon_privacy", ["icon"]),
+                    ("banner_privacy", ["banner"]),
+                    ("metadata_privacy", ["created"]),
+                ])
         }
         if withMembers {
             var uuids = g.members
             if !owner {
-                uuids = Self.isPrivate(p, "list_privacy")
+                uuids =
+                    Self.isPrivate(p, "list_privacy")
                     ? [] : uuids.filter { member(uuid: $0).map { !Self.isPrivate($0.privacy, "visibility") } ?? false }
             }
             out["members"] = .array(uuids.map(JSON.string))

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// How the fake limits request rates, like PluralKit's gateway (`ratelimit.lua`, `ratelimit.rs`).
@@ -20,7 +20,10 @@ public struct RateLimitSettings: Sendable, Hashable {
     /// server does).
     public var resetInMilliseconds: Bool
 
-    public init(enabled: Bool = true, getRate: Double = 10, updateRate: Double = 3, strict: Bool = true, resetInMilliseconds: Bool = false) {
+    public init(
+        enabled: Bool = true, getRate: Double = 10, updateRate: Double = 3, strict: Bool = true,
+        resetInMilliseconds: Bool = false
+    ) {
         self.enabled = enabled
         self.getRate = getRate
         self.updateRate = updateRate
@@ -76,15 +79,19 @@ struct GCRALimiter: Sendable {
         let truncated = Int(remaining)
         if strict, truncated <= 0 {
             // Lua returned retry_after -1: the 429 body says max(0, ceil(-1000)) = 0.
-            return Outcome(allowed: false, remaining: 0, retryAfterMilliseconds: 0, resetAfter: resetAfter.rounded(.towardZero))
+            return Outcome(
+                allowed: false, remaining: 0, retryAfterMilliseconds: 0, resetAfter: resetAfter.rounded(.towardZero))
         }
-        return Outcome(allowed: true, remaining: truncated, retryAfterMilliseconds: 0, resetAfter: resetAfter.rounded(.towardZero))
+        return Outcome(
+            allowed: true, remaining: truncated, retryAfterMilliseconds: 0, resetAfter: resetAfter.rounded(.towardZero))
     }
 }
 
 extension FakeState {
     /// Applies the limiter to a matched route: returns the headers to add, or the 429 reply.
-    mutating func rateLimit(_ match: RouteMatch, _ req: FakeRequest, now: FakeTime) -> (headers: [(String, String)], refusal: FakeResponse?) {
+    mutating func rateLimit(_ match: RouteMatch, _ req: FakeRequest, now: FakeTime) -> (
+        headers: [(String, String)], refusal: FakeResponse?
+    ) {
         guard limits.enabled else { return ([], nil) }
         let isGet = match.method == "GET"
         let scope = isGet ? "generic_get" : "generic_update"
@@ -96,7 +103,8 @@ extension FakeState {
         let rate = asked.isFinite ? min(max(asked, 0.001), 1_000_000) : 10
         let seconds = Double(now.micros) / 1e6
         let outcome = gcra.check(key: key, rate: rate, now: seconds, strict: limits.strict)
-        let reset = limits.resetInMilliseconds
+        let reset =
+            limits.resetInMilliseconds
             ? String(Int64((seconds + outcome.resetAfter) * 1000))
             : String(Int64(seconds) + Int64(outcome.resetAfter))
         let headers = [

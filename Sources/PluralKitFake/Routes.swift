@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// What the gateway resolved before the request reaches rate limiting and the handler.
@@ -32,21 +32,28 @@ extension FakeState {
     func gateway(_ req: FakeRequest) -> Result<RouteMatch, Reply> {
         let path = req.path
         if req.method == "OPTIONS" { return .failure(Reply(.empty(200))) }
-        if path == "/" { return .failure(Reply(FakeResponse(status: 302, headers: [("Location", "https://pluralkit.me/api")]))) }
+        if path == "/" {
+            return .failure(Reply(FakeResponse(status: 302, headers: [("Location", "https://pluralkit.me/api")])))
+        }
         if path.hasPrefix("/v1") { return .failure(Reply(.error(410, 0, "Unsupported API version"))) }
         guard path == "/v2" || path.hasPrefix("/v2/") else {
             return .failure(Reply(.error(400, 0, "Unsupported API version")))
         }
-        if ["/v2/s", "/v2/m"].contains(path) || ["/v2/s/", "/v2/m/", "/v2/a/", "/v2/msg/"].contains(where: path.hasPrefix) {
+        if ["/v2/s", "/v2/m"].contains(path)
+            || ["/v2/s/", "/v2/m/", "/v2/a/", "/v2/msg/"].contains(where: path.hasPrefix)
+        {
             return .failure(Reply(.error(400, 0, "Invalid path for API version")))
         }
         let parts = path.dropFirst(4).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        let caller = req.header("Authorization").flatMap { token in systems.first { $0.token != nil && $0.token == token } }
+        let caller = req.header("Authorization").flatMap { token in
+            systems.first { $0.token != nil && $0.token == token }
+        }
 
         guard let (template, methods) = Self.matchRoute(parts) else { return .failure(Reply(.empty(404))) }
         guard methods.contains(req.method) else { return .failure(Reply(.empty(405))) }
 
-        var match = RouteMatch(parts: parts, method: req.method, caller: caller?.uuid, ownEntity: false, template: "/v2" + template)
+        var match = RouteMatch(
+            parts: parts, method: req.method, caller: caller?.uuid, ownEntity: false, template: "/v2" + template)
         do {
             switch parts.first {
             case "systems":
@@ -145,10 +152,14 @@ extension FakeState {
             return s
         }
         if !ref.isEmpty, ref.allSatisfy(\.isNumber), ref.allSatisfy(\.isASCII) {
-            guard let account = UInt64(ref), let s = systems.first(where: { $0.accounts.contains(account) }) else { throw notFound }
+            guard let account = UInt64(ref), let s = systems.first(where: { $0.accounts.contains(account) }) else {
+                throw notFound
+            }
             return s
         }
-        guard let id = Self.normalisedShortID(ref), let s = systems.first(where: { $0.id == id }) else { throw notFound }
+        guard let id = Self.normalisedShortID(ref), let s = systems.first(where: { $0.id == id }) else {
+            throw notFound
+        }
         return s
     }
 
@@ -188,7 +199,8 @@ extension FakeState {
         case ("PATCH", "/v2/systems/{system}"):
             return try patchSystem(m, req)
         case ("GET", "/v2/systems/{system}/settings"):
-            return .json(m.ownEntity ? Self.ownerSettingsGET(m.system!.settings) : Self.publicSettings(m.system!.settings))
+            return .json(
+                m.ownEntity ? Self.ownerSettingsGET(m.system!.settings) : Self.publicSettings(m.system!.settings))
         case ("PATCH", "/v2/systems/{system}/settings"):
             return try patchSettings(m, req)
         case ("GET", "/v2/systems/{system}/guilds/{guild}"), ("PATCH", "/v2/systems/{system}/guilds/{guild}"):
@@ -200,7 +212,9 @@ extension FakeState {
             if !m.ownEntity, Self.isPrivate(s.privacy, "member_list_privacy") {
                 throw Reply(.error(403, 30001, "Unauthorized to view member list"))
             }
-            let list = members.filter { $0.system == s.uuid && (m.ownEntity || !Self.isPrivate($0.privacy, "visibility")) }
+            let list = members.filter {
+                $0.system == s.uuid && (m.ownEntity || !Self.isPrivate($0.privacy, "visibility"))
+            }
             return .json(.array(list.map { memberJSON($0, owner: m.ownEntity) }))
         case ("GET", "/v2/systems/{system}/groups"):
             let s = m.system!
@@ -208,7 +222,9 @@ extension FakeState {
                 throw Reply(.error(403, 30002, "Unauthorized to view group list"))
             }
             let withMembers = req.queryItems["with_members"]?.lowercased() == "true"
-            let list = groups.filter { $0.system == s.uuid && (m.ownEntity || !Self.isPrivate($0.privacy, "visibility")) }
+            let list = groups.filter {
+                $0.system == s.uuid && (m.ownEntity || !Self.isPrivate($0.privacy, "visibility"))
+            }
             return .json(.array(list.map { groupJSON($0, owner: m.ownEntity, withMembers: withMembers) }))
         case ("GET", "/v2/systems/{system}/fronters"):
             let s = m.system!
@@ -277,7 +293,8 @@ extension FakeState {
             ("POST", "/v2/groups/{group}/members/overwrite"):
             return try groupMembers(m, req)
         case ("GET", "/v2/groups/{group}/oembed.json"):
-            return .json(oembed("Group", groupJSON(m.group!, owner: false, withMembers: false)["name"]?.stringValue ?? ""))
+            return .json(
+                oembed("Group", groupJSON(m.group!, owner: false, withMembers: false)["name"]?.stringValue ?? ""))
         case ("GET", "/v2/messages/{message}"):
             return try message(m, caller: caller, now: now)
         default:

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// What a seeded system looks like, for tests and scripts.
@@ -27,7 +27,8 @@ public struct SeededSystem: Sendable, Hashable {
 
     var json: JSON {
         func list(_ items: [Entity]) -> JSON {
-            .array(items.map { .object([("id", .string($0.id)), ("uuid", .string($0.uuid)), ("name", .string($0.name))]) })
+            .array(
+                items.map { .object([("id", .string($0.id)), ("uuid", .string($0.uuid)), ("name", .string($0.name))]) })
         }
         return .object([
             ("id", .string(id)), ("uuid", .string(uuid)), ("token", .string(token)), ("members", list(members)),
@@ -52,7 +53,8 @@ extension FakeState {
     static let groupNames = ["Littles", "Hosts", "Protectors", "Caretakers", "Gatekeepers", "Trauma holders"]
 
     /// Adds a system with `memberCount` members and `groupCount` groups, deterministic from `seed`.
-    mutating func seed(_ seed: UInt64, memberCount: Int, groupCount: Int, token: String?, now: FakeTime) -> SeededSystem {
+    mutating func seed(_ seed: UInt64, memberCount: Int, groupCount: Int, token: String?, now: FakeTime) -> SeededSystem
+    {
         // The first use of a seed gives the same system every time; a repeat gives another one.
         let uses = seedUses[seed, default: 0]
         seedUses[seed] = uses + 1
@@ -61,13 +63,15 @@ extension FakeState {
         while systems.contains(where: { $0.token == generated }) { generated = random.token() }
         let token = token ?? generated
         // Like PluralKit's, creation times carry microseconds.
-        let created = FakeTime(micros: (1_636_306_461 + Int64(random.next() % 10_000_000)) * 1_000_000 + Int64(random.next() % 1_000_000))
+        let created = FakeTime(
+            micros: (1_636_306_461 + Int64(random.next() % 10_000_000)) * 1_000_000 + Int64(random.next() % 1_000_000))
         var system = makeSystem(name: "System \(seed)", token: token, created: created)
         system.fields["tag"] = .string("| s\(seed)")
         systems.append(system)
         var memberEntities: [SeededSystem.Entity] = []
         for i in 0..<memberCount {
-            let name = i < Self.names.count ? Self.names[i] : "\(Self.names[i % Self.names.count]) \(i / Self.names.count + 1)"
+            let name =
+                i < Self.names.count ? Self.names[i] : "\(Self.names[i % Self.names.count]) \(i / Self.names.count + 1)"
             var member = makeMember(system: system, name: name, created: created.adding(seconds: Double(60 * (i + 1))))
             member.fields["pronouns"] = .string(["they/them", "she/her", "he/him", "any"][Int(random.next() % 4)])
             let hex = String(random.next() % 0xFFFFFF, radix: 16)
@@ -90,7 +94,8 @@ extension FakeState {
             groups.append(group)
             groupEntities.append(.init(id: group.id, uuid: group.uuid, name: name))
         }
-        return SeededSystem(id: system.id, uuid: system.uuid, token: token, members: memberEntities, groups: groupEntities)
+        return SeededSystem(
+            id: system.id, uuid: system.uuid, token: token, members: memberEntities, groups: groupEntities)
     }
 
     /// The demo system of PRODUCT.md: Alex, Sam, Kit, Jordan, Robin and more; "Littles" = Kit and
@@ -116,7 +121,10 @@ extension FakeState {
                 memberGuilds[member.uuid, default: [:]][guild] = Self.defaultMemberGuildRow()
             }
         }
-        switches.append(SwitchRecord(uuid: random.uuid(), system: system.uuid, timestamp: now.adding(seconds: -3600), members: [uuid("Alex")]))
+        switches.append(
+            SwitchRecord(
+                uuid: random.uuid(), system: system.uuid, timestamp: now.adding(seconds: -3600), members: [uuid("Alex")]
+            ))
         return seeded
     }
 

@@ -1,5 +1,5 @@
-public import Hummingbird
 import HTTPTypes
+public import Hummingbird
 import Logging
 import NIOCore
 
@@ -66,7 +66,9 @@ extension FakePluralKit {
     }
 
     /// Runs the server until the task is cancelled.
-    public func run(host: String = "127.0.0.1", port: Int = 0, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    public func run(
+        host: String = "127.0.0.1", port: Int = 0, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
         try await application(host: host, port: port, onRunning: onRunning).run()
     }
 
@@ -82,7 +84,9 @@ extension FakePluralKit {
                 return nil
             }
             var iterator = ports.makeAsyncIterator()
-            guard let bound = await iterator.next() else { throw FakeError(.serverFailed, "the fake server did not start") }
+            guard let bound = await iterator.next() else {
+                throw FakeError(.serverFailed, "the fake server did not start")
+            }
             let result = try await body("http://\(host):\(bound)/v2")
             group.cancelAll()
             while try await group.next() != nil {}

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// A system in the fake's store. `fields` holds the public model keys in server order.
@@ -73,7 +73,9 @@ public struct RequestLogEntry: Sendable, Hashable {
     /// The request body as text (nil when it had none), for tests that assert exact writes.
     public var body: String?
 
-    public init(method: String, path: String, query: String, status: Int, time: FakeTime, scope: String?, body: String? = nil) {
+    public init(
+        method: String, path: String, query: String, status: Int, time: FakeTime, scope: String?, body: String? = nil
+    ) {
         self.method = method
         self.path = path
         self.query = query

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The API token and where it came from. Its description never shows the secret.
@@ -71,7 +71,8 @@ public enum Credentials {
         tokenFile: String?, configTokenFile: String?, environment: [String: String], naming: CredentialNaming
     ) throws -> Credential? {
         if let tokenFile {
-            return Credential(origin: .tokenFile(tokenFile), secret: try read(tokenFile, checkMode: true, naming: naming))
+            return Credential(
+                origin: .tokenFile(tokenFile), secret: try read(tokenFile, checkMode: true, naming: naming))
         }
         if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
             let path = directory.hasSuffix("/") ? directory + "token" : directory + "/token"
@@ -84,13 +85,16 @@ public enum Credentials {
         }
         let variable = naming.environmentVariable
         if let value = environment[variable], !value.allSatisfy({ $0.isWhitespace }) {
-            return Credential(origin: .environment(variable), secret: try validate(Array(value.utf8), source: variable, naming: naming))
+            return Credential(
+                origin: .environment(variable),
+                secret: try validate(Array(value.utf8), source: variable, naming: naming))
         }
         if let configTokenFile {
             return Credential(
                 origin: .configTokenFile(configTokenFile),
                 secret: try read(
-                    configTokenFile, checkMode: true, origin: "the token file \(shown(configTokenFile)) (token_file in the config)",
+                    configTokenFile, checkMode: true,
+                    origin: "the token file \(shown(configTokenFile)) (token_file in the config)",
                     naming: naming))
         }
         return nil
@@ -106,11 +110,16 @@ public enum Credentials {
         let name = shown(path)
         var st = stat()
         guard stat(path, &st) == 0 else {
-            throw CredentialError(.unreadable, "cannot read \(origin): \(String(cString: strerror(errno))). Create it with \(naming.hint) (mode 600).")
+            throw CredentialError(
+                .unreadable,
+                "cannot read \(origin): \(String(cString: strerror(errno))). Create it with \(naming.hint) (mode 600).")
         }
         if checkMode, st.st_mode & 0o077 != 0 {
             let mode = String(st.st_mode & 0o777, radix: 8)
-            throw CredentialError(.insecureMode, "\(origin) is readable by others (mode \(mode)); run `chmod 600 \(name)` so only its owner can read it.")
+            throw CredentialError(
+                .insecureMode,
+                "\(origin) is readable by others (mode \(mode)); run `chmod 600 \(name)` so only its owner can read it."
+            )
         }
         guard let handle = fopen(path, "r") else {
             throw CredentialError(.unreadable, "cannot open \(origin): \(String(cString: strerror(errno))).")
@@ -122,7 +131,10 @@ public enum Credentials {
             let n = fread(&buffer, 1, buffer.count, handle)
             if n <= 0 { break }
             bytes += buffer[0..<n]
-            if bytes.count > 64 * 1024 { throw CredentialError(.tooLarge, "\(origin) is too large to be a token; it must hold only \(naming.hint).") }
+            if bytes.count > 64 * 1024 {
+                throw CredentialError(
+                    .tooLarge, "\(origin) is too large to be a token; it must hold only \(naming.hint).")
+            }
         }
         return try validate(bytes, source: origin, naming: naming)
     }
@@ -139,13 +151,23 @@ public enum Credentials {
         guard !bytes.isEmpty else { throw CredentialError(.empty, "\(source) is empty; \(what).") }
         if bytes.contains(0x0A) {
             let firstLine = bytes.prefix { $0 != 0x0A }
-            let comment = firstLine.first == UInt8(ascii: "#") ? " (the first line is a comment: comments are not allowed)" : ""
+            let comment =
+                firstLine.first == UInt8(ascii: "#") ? " (the first line is a comment: comments are not allowed)" : ""
             throw CredentialError(.malformed, "\(source) has more than one line\(comment); \(what).")
         }
-        if bytes.contains(0x0D) { throw CredentialError(.malformed, "\(source) has a carriage return (CR) inside (Windows line endings?); \(what). Fix it with `sed -i 's/\\r//' FILE`.") }
+        if bytes.contains(0x0D) {
+            throw CredentialError(
+                .malformed,
+                "\(source) has a carriage return (CR) inside (Windows line endings?); \(what). Fix it with `sed -i 's/\\r//' FILE`."
+            )
+        }
         if bytes.contains(0) { throw CredentialError(.malformed, "\(source) has a NUL byte; \(what).") }
-        if bytes.contains(where: { $0 == 0x20 || $0 == 0x09 }) { throw CredentialError(.malformed, "\(source) has spaces or tabs around or inside the token; \(what).") }
-        if bytes.contains(where: { $0 < 0x21 || $0 > 0x7E }) { throw CredentialError(.malformed, "\(source) has control or non-ASCII characters; \(what).") }
+        if bytes.contains(where: { $0 == 0x20 || $0 == 0x09 }) {
+            throw CredentialError(.malformed, "\(source) has spaces or tabs around or inside the token; \(what).")
+        }
+        if bytes.contains(where: { $0 < 0x21 || $0 > 0x7E }) {
+            throw CredentialError(.malformed, "\(source) has control or non-ASCII characters; \(what).")
+        }
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -155,7 +177,9 @@ public enum Credentials {
     public static func looksLikeToken(_ value: String) -> Bool {
         guard value.utf8.count >= 32 else { return false }
         let base64 = value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+/=".contains($0)) }
-        let mixed = value.contains(where: \.isUppercase) && value.contains(where: \.isLowercase) && value.contains(where: \.isNumber)
+        let mixed =
+            value.contains(where: \.isUppercase) && value.contains(where: \.isLowercase)
+            && value.contains(where: \.isNumber)
         let longestRun = value.split(separator: "/").map(\.count).max() ?? 0
         return base64 && mixed && longestRun >= 24
     }

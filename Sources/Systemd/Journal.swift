@@ -1,7 +1,7 @@
 import CSystemd
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Direct access to the systemd journal's native protocol.
@@ -22,7 +22,9 @@ public enum Journal {
             buffer.copyBytes(from: bytes)
             return UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes.count])
         }
-        defer { buffers.forEach { $0.deallocate() } }
+        defer {
+            for buffer in buffers { buffer.deallocate() }
+        }
         var iovecs = buffers.map { iovec(iov_base: $0.baseAddress, iov_len: $0.count) }
         return iovecs.withUnsafeMutableBufferPointer { sd_journal_sendv($0.baseAddress, Int32($0.count)) }
     }

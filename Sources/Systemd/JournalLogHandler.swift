@@ -1,7 +1,7 @@
 public import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A swift-log handler that writes each entry natively to the systemd journal, with the logger
@@ -141,7 +141,9 @@ public struct JournalLogHandler: LogHandler {
     }
 
     /// A line for a person at a terminal.
-    public static func readableLine(_ level: Logger.Level, _ message: String, _ fields: [(String, String)], colour: Bool) -> String {
+    public static func readableLine(
+        _ level: Logger.Level, _ message: String, _ fields: [(String, String)], colour: Bool
+    ) -> String {
         let tint: String
         switch level {
         case .trace, .debug: tint = "\u{1B}[2m"
@@ -153,7 +155,8 @@ public struct JournalLogHandler: LogHandler {
         var line = "\(level.rawValue.uppercased()) \(message)"
         let shown = fields.filter { $0.0 != "MESSAGE_ID" }
         if !shown.isEmpty {
-            line += " " + (colour ? "\u{1B}[2m" : "") + shown.map { "\($0.0)=\(escape($0.1))" }.joined(separator: " ")
+            line +=
+                " " + (colour ? "\u{1B}[2m" : "") + shown.map { "\($0.0)=\(escape($0.1))" }.joined(separator: " ")
                 + (colour ? "\u{1B}[0m" : "")
         }
         return (colour && !tint.isEmpty ? tint + line + "\u{1B}[0m" : line) + "\n"

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Talks to the service manager through the `sd_notify` protocol (a datagram to
@@ -81,7 +81,9 @@ public struct Notifier: Sendable {
     /// `RELOADING=1` with `MONOTONIC_USEC` (as systemd wants for reload tracking).
     @discardableResult
     public func reloading(status: String? = nil) -> Bool {
-        send([("RELOADING", "1"), ("MONOTONIC_USEC", String(Self.monotonicMicroseconds()))] + (status.map { [("STATUS", $0)] } ?? []))
+        send(
+            [("RELOADING", "1"), ("MONOTONIC_USEC", String(Self.monotonicMicroseconds()))]
+                + (status.map { [("STATUS", $0)] } ?? []))
     }
 
     /// `STOPPING=1`.

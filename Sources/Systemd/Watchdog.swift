@@ -56,7 +56,9 @@ public final class Heartbeat: Sendable {
     /// How many beats so far (each phase change counts as one).
     public var count: UInt64 { state.withLock { $0.beats } }
 
-    fileprivate var snapshot: (beats: UInt64, phase: Phase, started: Bool) { state.withLock { ($0.beats, $0.phase, $0.hasWaited) } }
+    fileprivate var snapshot: (beats: UInt64, phase: Phase, started: Bool) {
+        state.withLock { ($0.beats, $0.phase, $0.hasWaited) }
+    }
 }
 
 /// Pings the systemd watchdog (`WATCHDOG=1`) at half its interval while the guarded work is
@@ -83,12 +85,13 @@ public struct WatchdogService: Service {
     ///   - logger: where a hung unit is reported once, before the pings stop.
     ///   - hungMetadata: the fields of that entry (the program's event name, `MESSAGE_ID`).
     public init<C: Clock<Duration>>(
-        notifier: Notifier, interval: Duration, heartbeat: Heartbeat, clock: C = ContinuousClock(), logger: Logger? = nil,
+        notifier: Notifier, interval: Duration, heartbeat: Heartbeat, clock: C = ContinuousClock(),
+        logger: Logger? = nil,
         hungMetadata: Logger.Metadata = [:]
     ) {
-        self.init(interval: interval, heartbeat: heartbeat, clock: clock, logger: logger, hungMetadata: hungMetadata, checked: {}) {
-            notifier.watchdog()
-        }
+        self.init(
+            interval: interval, heartbeat: heartbeat, clock: clock, logger: logger, hungMetadata: hungMetadata,
+            checked: {}, ping: { notifier.watchdog() })
     }
 
     /// Calls `ping` instead of sending `WATCHDOG=1` (tests capture the pings this way).
@@ -116,7 +119,10 @@ public struct WatchdogService: Service {
 
     /// Uses a custom wait between checks (tests drive the periods one by one); a unit's time is
     /// counted in periods.
-    init(notifier: Notifier, interval: Duration, heartbeat: Heartbeat, sleep: @escaping @Sendable (Duration) async throws -> Void) {
+    init(
+        notifier: Notifier, interval: Duration, heartbeat: Heartbeat,
+        sleep: @escaping @Sendable (Duration) async throws -> Void
+    ) {
         let periods = Mutex<Int64>(0)
         self.interval = interval
         self.heartbeat = heartbeat
@@ -159,7 +165,11 @@ public struct WatchdogService: Service {
     }
     /// Decides, period by period, whether the guarded work is alive.
     struct Judge {
-        enum Verdict: Equatable { case alive, hung(elapsed: Duration, bound: Duration), stillHung, notStarted }
+        enum Verdict: Equatable {
+            case alive
+            case hung(elapsed: Duration, bound: Duration)
+            case stillHung, notStarted
+        }
         var lastBeats: UInt64?
         var progressAt: Duration = .zero
         var reported = false

@@ -25,7 +25,9 @@ struct CachedNamesTests {
         }
     }
 
-    @Test("the tracker's names: the cache before its first poll, its own lists after; a rename is seen at the next refresh")
+    @Test(
+        "the tracker's names: the cache before its first poll, its own lists after; a rename is seen at the next refresh"
+    )
     func trackerNames() async throws {
         try await withTracker { env in
             #expect(try await env.tracker().names() == nil)

@@ -1,5 +1,5 @@
-import FrontEvents
 import Foundation
+import FrontEvents
 import PluralKit
 import PluralKitFake
 import Testing

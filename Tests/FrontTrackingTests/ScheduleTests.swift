@@ -14,7 +14,9 @@ final class Waits: Sendable {
 
 @Suite("Poll schedule", .serialized)
 struct ScheduleTests {
-    @Test("faster for a while after a change, capped backoff while failing, a 401 confirmed after 30s, slow after a rejected token")
+    @Test(
+        "faster for a while after a change, capped backoff while failing, a 401 confirmed after 30s, slow after a rejected token"
+    )
     func schedule() async throws {
         try await withTracker { env in
             let tracker = try env.tracker()
@@ -23,11 +25,16 @@ struct ScheduleTests {
             let recorded = Waits()
             let real = PollLoop(
                 tracker: tracker,
-                schedule: .init(interval: .seconds(15), fastInterval: .seconds(5), fastTicks: 2, rereadInterval: .seconds(86_400), maxBackoff: .seconds(60), unauthorizedInterval: .seconds(300), jitter: 0),
+                schedule: .init(
+                    interval: .seconds(15), fastInterval: .seconds(5), fastTicks: 2, rereadInterval: .seconds(86_400),
+                    maxBackoff: .seconds(60), unauthorizedInterval: .seconds(300), jitter: 0),
                 sleep: { wait in recorded.list.withLock { $0.append(wait) } },
                 elapsed: { recorded.total },
                 afterTick: { _ in
-                    let n = ticks.withLock { $0 += 1; return $0 }
+                    let n = ticks.withLock {
+                        $0 += 1
+                        return $0
+                    }
                     switch n {
                     case 1: _ = try? fake.logSwitch(members: ["Sam"])
                     case 5: fake.inject(Fault(.serverError, count: 4))

@@ -3,6 +3,7 @@ import FrontEvents
 import GRDB
 import PluralKit
 import PluralKitFake
+import PluralKitTesting
 import Synchronization
 import Testing
 
@@ -50,7 +51,9 @@ final class StoreFaults: Sendable {
 struct StateSafetyTests {
     /// Tracks once, stops; switches are logged while it is down; a new tracker on the same
     /// database then fails to read its state `failedTicks` times before it reads it.
-    @Test("a failed state read is retried and never becomes a first start: switches logged meanwhile all come once, in order, as catch-up", arguments: [1, 2, 4])
+    @Test(
+        "a failed state read is retried and never becomes a first start: switches logged meanwhile all come once, in order, as catch-up",
+        arguments: [1, 2, 4])
     func failedReads(failedTicks: Int) async throws {
         try await withTracker { env in
             let first = try env.tracker()
@@ -78,7 +81,10 @@ struct StateSafetyTests {
             }
             let caught = Array(try store.allEvents().dropFirst(before))
             #expect(!caught.contains { $0.kind == .stateReset || $0.kind == .apiUnreachable })
-            #expect(caught.filter { $0.kind == .switch }.map { $0.fronters.map(\.name!) } == [["Sam"], ["Kit", "Sam"], ["Jordan"]])
+            #expect(
+                caught.filter { $0.kind == .switch }.map { $0.fronters.map(\.name!) } == [
+                    ["Sam"], ["Kit", "Sam"], ["Jordan"],
+                ])
             #expect(caught.allSatisfy { $0.catchUp })
             #expect(caught.map(\.seq) == caught.map(\.seq).sorted())
             #expect(await restarted.tick() == .unchanged)
@@ -86,7 +92,9 @@ struct StateSafetyTests {
         }
     }
 
-    @Test("a database emptied after tracking (or replaced by a new file) is reported as state_reset before the new baseline; a first start is not")
+    @Test(
+        "a database emptied after tracking (or replaced by a new file) is reported as state_reset before the new baseline; a first start is not"
+    )
     func lostState() async throws {
         try await withTracker { env in
             let first = try env.tracker()
@@ -135,7 +143,9 @@ struct StateSafetyTests {
         }
     }
 
-    @Test("a local failure (the database refusing writes) or a 400 never reports api_unreachable; api_recovered only follows api_unreachable")
+    @Test(
+        "a local failure (the database refusing writes) or a 400 never reports api_unreachable; api_recovered only follows api_unreachable"
+    )
     func healthIsAboutTheAPI() async throws {
         try await withTracker { env in
             let store = try env.store()
@@ -168,14 +178,10 @@ struct StateSafetyTests {
         }
 
         // A 400 (here: the wrong API version in the URL) is not an outage.
-        let fake = FakePluralKit()
-        fake.rateLimits = .off
-        let system = fake.loadDemo()
-        let directory = NSTemporaryDirectory() + "pkfrontd-health-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try await fake.withServer { base in
-            let client = PluralKitClient(token: Token(system.token), configuration: .init(baseURL: base.replacing("/v2", with: "/v9"), retry: .none))
-            let store = try StateStore(directory: directory)
+        try await withTracker { env in
+            let client = env.fixture.client(
+                token: env.system.token, baseURL: env.fixture.baseURL.replacing("/v2", with: "/v9"))
+            let store = try env.store()
             let tracker = FrontTracker(client: client, store: store)
             for _ in 0..<5 {
                 guard case .failed(let message) = await tracker.tick() else {
@@ -185,11 +191,11 @@ struct StateSafetyTests {
                 #expect(message.contains("400"))
             }
             #expect(try store.allEvents().isEmpty)
-            try await client.shutdown()
         }
     }
 
-    @Test("one 401 is confirmed by a second try before token_rejected; the first good poll after it logs token_accepted")
+    @Test(
+        "one 401 is confirmed by a second try before token_rejected; the first good poll after it logs token_accepted")
     func unauthorizedIsConfirmed() async throws {
         try await withTracker { env in
             let store = try env.store()
@@ -210,7 +216,8 @@ struct StateSafetyTests {
         }
     }
 
-    @Test("what is stored in the outbox passes through the redactor: a token in an error text never reaches state.sqlite")
+    @Test(
+        "what is stored in the outbox passes through the redactor: a token in an error text never reaches state.sqlite")
     func storedPayloadsAreRedacted() throws {
         let directory = NSTemporaryDirectory() + "pkfrontd-redact-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -220,16 +227,22 @@ struct StateSafetyTests {
         event.error = "header value \(secret) refused"
         let stored = try store.appendOnly([event])
         #expect(stored.first?.error == "header value [token] refused")
-        let raw = try DatabaseQueue(path: directory + "/state.sqlite").read { db in try String.fetchAll(db, sql: "SELECT payload FROM outbox") }
+        let raw = try DatabaseQueue(path: directory + "/state.sqlite").read { db in
+            try String.fetchAll(db, sql: "SELECT payload FROM outbox")
+        }
         #expect(raw.count == 1 && !raw[0].contains(secret) && raw[0].contains("[token]"))
     }
 
-    @Test("outbox rows are written once with their sequence number; numbers are never reused, even after the newest rows were deleted")
+    @Test(
+        "outbox rows are written once with their sequence number; numbers are never reused, even after the newest rows were deleted"
+    )
     func sequenceNumbers() throws {
         let directory = NSTemporaryDirectory() + "pkfrontd-seq-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try StateStore(directory: directory)
-        let first = try store.appendOnly([FrontEvent(kind: .apiUnreachable, system: "x"), FrontEvent(kind: .apiRecovered, system: "x")])
+        let first = try store.appendOnly([
+            FrontEvent(kind: .apiUnreachable, system: "x"), FrontEvent(kind: .apiRecovered, system: "x"),
+        ])
         #expect(first.map(\.seq) == [1, 2])
         let queue = try DatabaseQueue(path: directory + "/state.sqlite")
         let payload = try queue.read { db in try String.fetchOne(db, sql: "SELECT payload FROM outbox WHERE seq = 2") }

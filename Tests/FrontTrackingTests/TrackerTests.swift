@@ -1,19 +1,22 @@
-import FrontEvents
 import Clocks
 import Foundation
+import FrontEvents
 import GRDB
 import PluralKit
 import PluralKitFake
+import PluralKitTesting
 import Testing
 
 @testable import FrontTracking
 
-/// A fake PluralKit on a real socket, a client, and a state directory.
+/// The shared fixture (the demo system, in process unless a test asks for a socket), its
+/// owner client, and a state directory.
 struct TrackerEnv: Sendable {
-    let fake: FakePluralKit
-    let system: SeededSystem
-    let client: PluralKitClient
+    let fixture: FakeFixture
     let directory: String
+    var fake: FakePluralKit { fixture.fake }
+    var system: SeededSystem { fixture.system }
+    var client: PluralKitClient { fixture.owner }
 
     func tracker(replay: Int = 0) throws -> FrontTracker {
         FrontTracker(client: client, store: try StateStore(directory: directory), configuration: .init(replay: replay))
@@ -21,7 +24,7 @@ struct TrackerEnv: Sendable {
 
     func store() throws -> StateStore { try StateStore(directory: directory) }
 
-    func id(_ name: String) -> MemberID { MemberID(system.member(name)!.id)! }
+    func id(_ name: String) -> MemberID { fixture.id(name) }
 
     /// Logs a switch as the bot would, `seconds` after a fixed origin.
     @discardableResult
@@ -30,38 +33,33 @@ struct TrackerEnv: Sendable {
     }
 }
 
-func withTracker<T: Sendable>(retry: RetryPolicy = .none, _ body: @Sendable (TrackerEnv) async throws -> T) async throws -> T {
-    let fake = FakePluralKit()
-    fake.rateLimits = .off
-    let system = fake.loadDemo()
+func withTracker<T: Sendable>(
+    _ wire: FakeFixture.Wire = .inProcess, retry: RetryPolicy = .none, _ body: @Sendable (TrackerEnv) async throws -> T
+) async throws -> T {
     let directory = NSTemporaryDirectory() + "pkfrontd-tracker-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    return try await fake.withServer { base in
-        let client = PluralKitClient(
-            token: Token(system.token),
-            configuration: .init(baseURL: base, timeout: .seconds(2), rateLimit: .init(readsPerSecond: 10_000, writesPerSecond: 10_000), retry: retry))
-        do {
-            let result = try await body(TrackerEnv(fake: fake, system: system, client: client, directory: directory))
-            try await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
+    return try await FakeFixture.run(
+        wire, seed: .demo, configuration: FakeFixture.testConfiguration(timeout: .seconds(2), retry: retry)
+    ) { fixture in
+        try await body(TrackerEnv(fixture: fixture, directory: directory))
     }
 }
 
 @Suite("Front tracking against the fake", .serialized)
 struct TrackerTests {
-    @Test("first start takes the front as baseline without events")
-    func baseline() async throws {
-        try await withTracker { env in
+    @Test(
+        "first start takes the front as baseline without events (in process and over a real socket)",
+        arguments: [FakeFixture.Wire.inProcess, .socket])
+    func baseline(wire: FakeFixture.Wire) async throws {
+        try await withTracker(wire) { env in
             let tracker = try env.tracker()
             #expect(await tracker.tick() == .baseline(replayed: 0))
             #expect(try env.store().allEvents().isEmpty)
             #expect(await tracker.currentFront.map(\.name) == ["Alex"])
             let snapshot = await tracker.snapshot
-            #expect(snapshot.fronters.map(\.name) == ["Alex"] && snapshot.switchID != nil && snapshot.since != nil && snapshot.asOf != nil)
+            #expect(
+                snapshot.fronters.map(\.name) == ["Alex"] && snapshot.switchID != nil && snapshot.since != nil
+                    && snapshot.asOf != nil)
             #expect(await tracker.tick() == .unchanged)
         }
     }
@@ -144,7 +142,8 @@ struct TrackerTests {
             try env.fake.logSwitch(members: [])
             _ = await tracker.tick()
             kinds = try env.store().allEvents().suffix(5).map(\.kind.rawValue)
-            #expect(kinds == ["switch", "fronter_removed", "fronter_removed", "first_fronter_changed", "front_cleared"])
+            #expect(
+                kinds == ["switch", "fronter_removed", "fronter_removed", "first_fronter_changed", "front_cleared"])
             #expect(try env.store().allEvents().last?.message == "Nobody is fronting (switch-out)")
         }
     }
@@ -190,8 +189,13 @@ struct TrackerTests {
             #expect(await tracker.tick() == .unchanged)
             #expect(await tracker.reread() == 3)
             let events = try env.store().allEvents()
-            #expect(events.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.switchDeleted, .switchEdited, .switchEdited])
-            #expect(events.first { $0.switchID?.rawValue == a.uuid }?.after?.timestamp.description == "2023-11-14T22:12:50Z")
+            #expect(
+                events.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [
+                    .switchDeleted, .switchEdited, .switchEdited,
+                ])
+            #expect(
+                events.first { $0.switchID?.rawValue == a.uuid }?.after?.timestamp.description == "2023-11-14T22:12:50Z"
+            )
             #expect(events.first { $0.switchID?.rawValue == b.uuid }?.after?.members == [env.id("Robin")])
             #expect(events.first { $0.kind == .switchDeleted }?.switchID?.rawValue == c.uuid)
             #expect(await tracker.reread() == 0)
@@ -266,12 +270,17 @@ struct TrackerTests {
             let tracker = try env.tracker()
             _ = await tracker.tick()
             var logged: [[String]] = []
-            for (i, kind) in [Fault.Kind.serverError, .badGateway, .malformedJSON, .connectionReset, .rateLimited(retryAfterMilliseconds: 0), .delay(2.5)].enumerated() {
+            for (i, kind) in [
+                Fault.Kind.serverError, .badGateway, .malformedJSON, .connectionReset,
+                .rateLimited(retryAfterMilliseconds: 0), .delay(2.5),
+            ].enumerated() {
                 let who = [["Sam"], ["Kit"], ["Jordan"], ["Robin"], ["Alex"], ["Sam", "Kit"]][i]
                 try env.fake.logSwitch(members: who, at: env.fake.now.adding(seconds: Double(i)))
                 logged.append(who)
                 env.fake.inject(Fault(kind, count: 3))
-                for _ in 0..<3 { if case .failed = await tracker.tick() {} else { Issue.record("expected a failure with \(kind)") } }
+                for _ in 0..<3 {
+                    if case .failed = await tracker.tick() {} else { Issue.record("expected a failure with \(kind)") }
+                }
                 _ = await tracker.tick()
             }
             env.fake.inject(Fault(.tokenRevoked, count: 3))

@@ -2,13 +2,15 @@ import Foundation
 import NIOHTTP1
 import PluralKit
 import PluralKitFake
+import PluralKitTesting
 import Testing
 
 /// The client against the fake's limiter and faults, over real sockets.
 @Suite("Client under rate limits and faults", .serialized)
 struct ClientResilienceTests {
     static func configuration(
-        reads: Double = 10, writes: Double = 3, timeout: Duration = .seconds(5), retry: RetryPolicy = RetryPolicy(initialBackoff: .milliseconds(20), maxBackoff: .milliseconds(100))
+        reads: Double = 10, writes: Double = 3, timeout: Duration = .seconds(5),
+        retry: RetryPolicy = RetryPolicy(initialBackoff: .milliseconds(20), maxBackoff: .milliseconds(100))
     ) -> PluralKitClient.Configuration {
         .init(
             baseURL: "", userAgent: "pkfrontd-resilience-tests", timeout: timeout,
@@ -18,7 +20,8 @@ struct ClientResilienceTests {
     @Test("200 GETs and 40 writes at once, strict limiter at 100/s and 30/s: all succeed, no 429 reaches the caller")
     func underLoad() async throws {
         let limits = RateLimitSettings(getRate: 100, updateRate: 30, strict: true)
-        try await withFake(limits: limits, clientConfiguration: Self.configuration(reads: 100, writes: 30)) { env in
+        try await withFake(.socket, limits: limits, clientConfiguration: Self.configuration(reads: 100, writes: 30)) {
+            env in
             let alex = env.id("Alex")
             let started = ContinuousClock.now
             let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -47,13 +50,15 @@ struct ClientResilienceTests {
             #expect(refused <= 5, "429 in the fake's log: \(refused)")
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let getShare = 200 / (seconds * 100) * 100
-            print("load: 200 GETs + 40 writes in \(String(format: "%.2f", seconds)) s; 429 in log: \(refused); achieved GET rate \(String(format: "%.0f", getShare)) % of 100/s")
+            print(
+                "load: 200 GETs + 40 writes in \(String(format: "%.2f", seconds)) s; 429 in log: \(refused); achieved GET rate \(String(format: "%.0f", getShare)) % of 100/s"
+            )
         }
     }
 
     @Test("5xx on GETs: retried with backoff until success, or until the cap, then a typed error")
     func serverErrors() async throws {
-        try await withFake(clientConfiguration: Self.configuration()) { env in
+        try await withFake(.socket, clientConfiguration: Self.configuration()) { env in
             env.fake.inject(Fault(.serverError, count: 2, pathContains: "/fronters"))
             _ = try await env.owner.getFronters()
             #expect(env.fake.requestLog.map(\.status) == [500, 500, 204])
@@ -69,7 +74,7 @@ struct ClientResilienceTests {
 
     @Test("writes are not blindly retried; idempotent ones are")
     func writes() async throws {
-        try await withFake(clientConfiguration: Self.configuration()) { env in
+        try await withFake(.socket, clientConfiguration: Self.configuration()) { env in
             env.fake.inject(Fault(.serverError, count: 1, method: "POST"))
             await expectAPIError(500, 0) { try await env.owner.createSwitch(members: [env.id("Alex")]) }
             #expect(env.fake.requestLog.count == 1)
@@ -91,7 +96,7 @@ struct ClientResilienceTests {
 
     @Test("a reset connection or a truncated body on a GET is retried")
     func connectionFaults() async throws {
-        try await withFake(clientConfiguration: Self.configuration()) { env in
+        try await withFake(.socket, clientConfiguration: Self.configuration()) { env in
             env.fake.inject(Fault(.connectionReset, count: 1))
             let system = try await env.owner.getSystem()
             #expect(system.id.rawValue == env.system.id)
@@ -104,7 +109,7 @@ struct ClientResilienceTests {
 
     @Test("malformed JSON is a decoding error naming the request, not retried")
     func malformed() async throws {
-        try await withFake(clientConfiguration: Self.configuration()) { env in
+        try await withFake(.socket, clientConfiguration: Self.configuration()) { env in
             env.fake.inject(Fault(.malformedJSON, count: 1))
             do {
                 _ = try await env.owner.getMember(env.id("Sam"))
@@ -119,8 +124,9 @@ struct ClientResilienceTests {
 
     @Test("a reply slower than the timeout is a timeout error; the connection pool recovers")
     func timeouts() async throws {
-        let config = Self.configuration(timeout: .milliseconds(300), retry: RetryPolicy(maxRetries: 1, initialBackoff: .milliseconds(10)))
-        try await withFake(clientConfiguration: config) { env in
+        let config = Self.configuration(
+            timeout: .milliseconds(300), retry: RetryPolicy(maxRetries: 1, initialBackoff: .milliseconds(10)))
+        try await withFake(.socket, clientConfiguration: config) { env in
             env.fake.inject(Fault(.delay(1.5), count: 2))
             do {
                 _ = try await env.owner.getSystem()
@@ -136,7 +142,7 @@ struct ClientResilienceTests {
 
     @Test("a revoked token is an unauthorized error at once")
     func revoked() async throws {
-        try await withFake(clientConfiguration: Self.configuration()) { env in
+        try await withFake(.socket, clientConfiguration: Self.configuration()) { env in
             env.fake.inject(Fault(.tokenRevoked, count: nil))
             let error = await expectAPIError(401, 0) { _ = try await env.owner.getFronters() }
             #expect(error?.isUnauthorized == true)
@@ -144,9 +150,11 @@ struct ClientResilienceTests {
         }
     }
 
-    @Test("a 429 storm is waited out, never faster than the server's rate, even with retry_after 0 or 1 ms", arguments: [0, 1])
+    @Test(
+        "a 429 storm is waited out, never faster than the server's rate, even with retry_after 0 or 1 ms",
+        arguments: [0, 1])
     func storm(retryAfter: Int) async throws {
-        try await withFake(clientConfiguration: Self.configuration()) { env in
+        try await withFake(.socket, clientConfiguration: Self.configuration()) { env in
             env.fake.inject(Fault(.rateLimited(retryAfterMilliseconds: retryAfter), count: 4))
             _ = try await env.owner.getSystem()
             let log = env.fake.requestLog
@@ -166,7 +174,7 @@ struct ClientResilienceTests {
     @Test("X-RateLimit-Reset in seconds or milliseconds: a depleted bucket is waited out", arguments: [false, true])
     func resetUnits(milliseconds: Bool) async throws {
         let limits = RateLimitSettings(getRate: 10, updateRate: 3, strict: false, resetInMilliseconds: milliseconds)
-        try await withFake(limits: limits, clientConfiguration: Self.configuration()) { env in
+        try await withFake(.socket, limits: limits, clientConfiguration: Self.configuration()) { env in
             // Someone else on this address empties the per-address bucket.
             for _ in 0..<10 { _ = try await raw(.GET, env.baseURL + "/systems/\(env.system.id)") }
             env.fake.clearRequestLog()
@@ -181,7 +189,7 @@ struct ClientResilienceTests {
     @Test("a client configured faster than the server learns the server's limit")
     func learns() async throws {
         let limits = RateLimitSettings(getRate: 10, updateRate: 3, strict: true)
-        try await withFake(limits: limits, clientConfiguration: Self.configuration(reads: 40)) { env in
+        try await withFake(.socket, limits: limits, clientConfiguration: Self.configuration(reads: 40)) { env in
             for _ in 0..<25 { _ = try await env.owner.getSystem() }
             let refused = env.fake.requestLog.filter { $0.status == 429 }.count
             #expect(refused == 0)

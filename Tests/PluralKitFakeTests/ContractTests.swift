@@ -2,6 +2,7 @@ import Foundation
 import NIOHTTP1
 import PluralKit
 import PluralKitFake
+import PluralKitTesting
 import Testing
 
 /// Every client call against the fake over HTTP: the happy path as owner, and what a stranger
@@ -16,7 +17,8 @@ struct ContractTests {
             #expect(me.privacy != nil)
             let byID = try await env.stranger.getSystem(.id(me.id))
             #expect(byID.privacy == nil && byID.webhookURL == nil)
-            let dashed = String(me.id.rawValue.uppercased().prefix(3)) + "-" + String(me.id.rawValue.uppercased().suffix(3))
+            let dashed =
+                String(me.id.rawValue.uppercased().prefix(3)) + "-" + String(me.id.rawValue.uppercased().suffix(3))
             #expect(try await env.stranger.getSystem(SystemRef(dashed)!).id == me.id)
             #expect(try await env.stranger.getSystem(.id(SystemID(me.uuid)!)).id == me.id)
             try env.fake.linkAccount(466_378_653_216_014_359)
@@ -35,8 +37,12 @@ struct ContractTests {
             #expect(updated.privacy?.frontHistoryPrivacy == .private)
             let cleared = try await env.owner.updateSystem(SystemUpdate(description: .clear))
             #expect(cleared.description == nil)
-            await expectAPIError(403, 0) { try await env.stranger.updateSystem(SystemUpdate(tag: "x"), system: .id(me.id)) }
-            await expectAPIError(403, 0) { try await env.wrongToken.updateSystem(SystemUpdate(tag: "x"), system: .id(me.id)) }
+            await expectAPIError(403, 0) {
+                try await env.stranger.updateSystem(SystemUpdate(tag: "x"), system: .id(me.id))
+            }
+            await expectAPIError(403, 0) {
+                try await env.wrongToken.updateSystem(SystemUpdate(tag: "x"), system: .id(me.id))
+            }
         }
     }
 
@@ -50,15 +56,18 @@ struct ContractTests {
             let pub = try await env.stranger.getSystemSettings(.id(SystemID(env.system.id)!))
             #expect(pub.timezone == nil && pub.memberLimit == nil)
             #expect(pub.pingsEnabled == true)
-            let updated = try await env.owner.updateSystemSettings(SystemSettingsUpdate(timezone: .set("Europe/Berlin")))
+            let updated = try await env.owner.updateSystemSettings(
+                SystemSettingsUpdate(timezone: .set("Europe/Berlin")))
             #expect(updated.timezone?.identifier == "Europe/Berlin")
             #expect(updated.cardShowColorHex == false)
             let error = await expectAPIError(400, 40001) {
-                try await env.owner.updateSystemSettings(SystemSettingsUpdate(timezone: .set(Timezone(unchecked: "Mars/Olympus"))))
+                try await env.owner.updateSystemSettings(
+                    SystemSettingsUpdate(timezone: .set(Timezone(unchecked: "Mars/Olympus"))))
             }
             #expect(error?.fieldErrors["timezone"]?.first?.message == "Field timezone is invalid.")
             await expectAPIError(403, 0) {
-                try await env.stranger.updateSystemSettings(SystemSettingsUpdate(timezone: .clear), system: .id(SystemID(env.system.id)!))
+                try await env.stranger.updateSystemSettings(
+                    SystemSettingsUpdate(timezone: .clear), system: .id(SystemID(env.system.id)!))
             }
         }
     }
@@ -70,9 +79,12 @@ struct ContractTests {
             try env.fake.addSystemGuildSettings(guild: 1234)
             let row = try await env.owner.getSystemGuildSettings(guild: 1234)
             #expect(row.proxyingEnabled == true && row.tag == nil)
-            let updated = try await env.owner.updateSystemGuildSettings(guild: 1234, SystemGuildSettingsUpdate(tag: "✨", displayName: "Art"))
+            let updated = try await env.owner.updateSystemGuildSettings(
+                guild: 1234, SystemGuildSettingsUpdate(tag: "✨", displayName: "Art"))
             #expect(updated.tag == "✨" && updated.displayName == "Art")
-            await expectAPIError(403, 0) { _ = try await env.stranger.getSystemGuildSettings(guild: 1234, system: .id(SystemID(env.system.id)!)) }
+            await expectAPIError(403, 0) {
+                _ = try await env.stranger.getSystemGuildSettings(guild: 1234, system: .id(SystemID(env.system.id)!))
+            }
             await expectAPIError(401, 0) { _ = try await env.wrongToken.getSystemGuildSettings(guild: 1234) }
         }
     }
@@ -82,15 +94,19 @@ struct ContractTests {
         try await withFake { env in
             let initial = try await env.owner.getAutoproxySettings(guild: 55)
             #expect(initial.mode == .off && initial.member == nil)
-            let member = try await env.owner.updateAutoproxySettings(guild: 55, AutoproxyUpdate(mode: .member, member: .set(env.id("Sam"))))
+            let member = try await env.owner.updateAutoproxySettings(
+                guild: 55, AutoproxyUpdate(mode: .member, member: .set(env.id("Sam"))))
             #expect(member.mode == .member && member.member == env.id("Sam"))
             let front = try await env.owner.updateAutoproxySettings(guild: 55, AutoproxyUpdate(mode: .front))
             #expect(front.mode == .front && front.member == nil)
             let error = await expectAPIError(400, 40001) {
-                try await env.owner.updateAutoproxySettings(guild: 55, AutoproxyUpdate(mode: .latch, member: .set("zzzzzz")))
+                try await env.owner.updateAutoproxySettings(
+                    guild: 55, AutoproxyUpdate(mode: .latch, member: .set("zzzzzz")))
             }
             #expect(error?.fieldErrors["autoproxy_member"]?.first?.message == "Member not found.")
-            await expectAPIError(403, 0) { _ = try await env.stranger.getAutoproxySettings(guild: 55, system: .id(SystemID(env.system.id)!)) }
+            await expectAPIError(403, 0) {
+                _ = try await env.stranger.getAutoproxySettings(guild: 55, system: .id(SystemID(env.system.id)!))
+            }
         }
     }
 
@@ -99,7 +115,8 @@ struct ContractTests {
         try await withFake { env in
             let list = try await env.owner.getMembers()
             #expect(list.count == 6)
-            var fields = MemberUpdate(displayName: "Nova ✨", pronouns: "xe/xem", birthday: .set(Birthday(month: 2, day: 29)!))
+            var fields = MemberUpdate(
+                displayName: "Nova ✨", pronouns: "xe/xem", birthday: .set(Birthday(month: 2, day: 29)!))
             fields.birthdayPrivacy = .set(.private)
             fields.namePrivacy = .set(.private)
             let created = try await env.owner.createMember(name: "Nova", fields)
@@ -110,11 +127,15 @@ struct ContractTests {
             #expect(seen.birthday == nil && seen.privacy == nil && seen.autoproxyEnabled == nil)
             let updated = try await env.owner.updateMember(created.id, MemberUpdate(pronouns: .clear))
             #expect(updated.pronouns == nil)
-            await expectAPIError(401, 0) { _ = try await env.stranger.updateMember(created.id, MemberUpdate(name: "x")) }
+            await expectAPIError(401, 0) {
+                _ = try await env.stranger.updateMember(created.id, MemberUpdate(name: "x"))
+            }
             await expectAPIError(401, 0) { _ = try await env.wrongToken.createMember(name: "x") }
             let other = env.fake.seed(99, members: 1, groups: 0)
             let otherClient = env.client(token: other.token)
-            await expectAPIError(403, 30006) { _ = try await otherClient.updateMember(created.id, MemberUpdate(name: "x")) }
+            await expectAPIError(403, 30006) {
+                _ = try await otherClient.updateMember(created.id, MemberUpdate(name: "x"))
+            }
             await expectAPIError(403, 30006) { try await otherClient.deleteMember(created.id) }
             try await otherClient.shutdown()
             try await env.owner.deleteMember(created.id)
@@ -130,7 +151,10 @@ struct ContractTests {
                 .PATCH, env.baseURL + "/members/\(env.id("Alex"))", token: env.system.token,
                 body: #"{"name":"\#(String(repeating: "n", count: 123))","color":"nothex"}"#)
             #expect(reply.status == 400)
-            #expect(reply.body == #"{"message":"Error parsing JSON model","code":40001,"errors":{"name":[{"message":"Field name is too long.","actual_length":123,"max_length":100}],"color":[{"message":"Field color is invalid."}]}}"#)
+            #expect(
+                reply.body
+                    == #"{"message":"Error parsing JSON model","code":40001,"errors":{"name":[{"message":"Field name is too long.","actual_length":123,"max_length":100}],"color":[{"message":"Field color is invalid."}]}}"#
+            )
         }
     }
 
@@ -157,10 +181,13 @@ struct ContractTests {
             let kit = env.id("Kit")
             let row = try await env.owner.getMemberGuildSettings(kit, guild: 100_000_000_000_000_001)
             #expect(row.displayName == nil)
-            let updated = try await env.owner.updateMemberGuildSettings(kit, guild: 100_000_000_000_000_001, MemberGuildSettingsUpdate(displayName: "Kit (art)"))
+            let updated = try await env.owner.updateMemberGuildSettings(
+                kit, guild: 100_000_000_000_000_001, MemberGuildSettingsUpdate(displayName: "Kit (art)"))
             #expect(updated.displayName == "Kit (art)")
             await expectAPIError(404, 20010) { _ = try await env.owner.getMemberGuildSettings(kit, guild: 42) }
-            await expectAPIError(401, 0) { _ = try await env.stranger.getMemberGuildSettings(kit, guild: 100_000_000_000_000_001) }
+            await expectAPIError(401, 0) {
+                _ = try await env.stranger.getMemberGuildSettings(kit, guild: 100_000_000_000_000_001)
+            }
         }
     }
 
@@ -169,7 +196,9 @@ struct ContractTests {
         try await withFake(demo: true) { env in
             let groups = try await env.owner.getGroups(withMembers: true)
             let littles = try #require(groups.first { $0.name == "Littles" })
-            #expect(Set(littles.members ?? []) == Set([env.system.member("Kit")!.uuid, env.system.member("Robin")!.uuid].map { MemberID($0)! }))
+            #expect(
+                Set(littles.members ?? [])
+                    == Set([env.system.member("Kit")!.uuid, env.system.member("Robin")!.uuid].map { MemberID($0)! }))
             #expect(try await env.owner.getGroups().allSatisfy { $0.members == nil })
             let created = try await env.owner.createGroup(name: "Artists", GroupUpdate(description: "We draw"))
             #expect(created.description == "We draw")
@@ -212,7 +241,8 @@ struct ContractTests {
             #expect(moved.timestamp.description == "2024-07-24T07:00:00Z")
             let changed = try await env.owner.updateSwitchMembers(first.id, members: [env.id("Kit")])
             #expect(changed.memberIDs == [env.id("Kit")])
-            let both = try await env.owner.updateSwitch(first.id, timestamp: Timestamp("2024-07-24T06:00:00Z")!, members: [env.id("Jordan")])
+            let both = try await env.owner.updateSwitch(
+                first.id, timestamp: Timestamp("2024-07-24T06:00:00Z")!, members: [env.id("Jordan")])
             #expect(both.memberIDs == [env.id("Jordan")] && both.timestamp.description == "2024-07-24T06:00:00Z")
             try await env.owner.deleteSwitch(first.id)
             await expectAPIError(404, 20007) { _ = try await env.owner.getSwitch(first.id) }
@@ -229,7 +259,8 @@ struct ContractTests {
         try await withFake { env in
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             let id = UInt64(now - 1_420_070_400_000) << 22
-            try env.fake.addMessage(id: id, original: id - 5, sender: 466_378_653_216_014_359, channel: 9, guild: 10, member: "Alex")
+            try env.fake.addMessage(
+                id: id, original: id - 5, sender: 466_378_653_216_014_359, channel: 9, guild: 10, member: "Alex")
             let message = try await env.stranger.getMessage(Snowflake(id))
             #expect(message.member?.name == "Alex" && message.member?.system == nil)
             #expect(message.system?.id.rawValue == env.system.id)
@@ -246,7 +277,9 @@ struct ContractTests {
     func historyPaging() async throws {
         try await withFake { env in
             for i in 0..<230 {
-                try env.fake.logSwitch(members: [i % 2 == 0 ? "Alex" : "Sam"], at: FakeTime(micros: 1_700_000_000_000_000 + Int64(i) * 60_000_001))
+                try env.fake.logSwitch(
+                    members: [i % 2 == 0 ? "Alex" : "Sam"],
+                    at: FakeTime(micros: 1_700_000_000_000_000 + Int64(i) * 60_000_001))
             }
             var count = 0
             var last: Timestamp?

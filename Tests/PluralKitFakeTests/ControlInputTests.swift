@@ -4,7 +4,9 @@ import Testing
 
 @Suite("The fake's control interface refuses bad input")
 struct ControlInputTests {
-    @Test("a rate of 1e-300 (which crashed the fake) or 0 is refused with 400; a tiny rate set through Swift does not crash a request")
+    @Test(
+        "a rate of 1e-300 (which crashed the fake) or 0 is refused with 400; a tiny rate set through Swift does not crash a request"
+    )
     func rates() {
         let fake = FakePluralKit()
         let system = fake.loadDemo()
@@ -18,7 +20,9 @@ struct ControlInputTests {
         #expect(fake.handle(request("GET", "/v2/systems/\(system.id)")).status == 429)
     }
 
-    @Test("a control switch with bad JSON, no members or a members value that is not a list of strings is a 400 and logs nothing")
+    @Test(
+        "a control switch with bad JSON, no members or a members value that is not a list of strings is a 400 and logs nothing"
+    )
     func switches() {
         let fake = FakePluralKit()
         _ = fake.loadDemo()
@@ -28,7 +32,8 @@ struct ControlInputTests {
             #expect(response.status == 400, "\(body)")
         }
         #expect(fake.handle(request("GET", "/_control/state")).body == before)
-        #expect(fake.handle(request("POST", "/_control/switches", body: #"{"members":[]}"#)).status == 200)  // a switch-out, on purpose
+        // A switch-out, on purpose.
+        #expect(fake.handle(request("POST", "/_control/switches", body: #"{"members":[]}"#)).status == 200)
         #expect(fake.handle(request("POST", "/_control/switches", body: #"{"members":["Sam"]}"#)).status == 200)
     }
 }

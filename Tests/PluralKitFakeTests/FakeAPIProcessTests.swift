@@ -2,6 +2,7 @@ import Foundation
 import NIOHTTP1
 import PluralKit
 import PluralKitFake
+import PluralKitTesting
 import Testing
 
 /// `pkfrontd fake-api` run as a process, as scripts and other clients use it.
@@ -19,7 +20,8 @@ struct FakeAPIProcess {
                 Bundle.main.bundleURL,
                 Bundle.main.bundleURL.deletingLastPathComponent(),
             ].map { $0.appendingPathComponent("pkfrontd") }
-            return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "pkfrontd not built")
+            return try #require(
+                candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "pkfrontd not built")
         }
     }
 
@@ -45,7 +47,8 @@ struct FakeAPIProcess {
         let json = try #require(JSON.parse(line), "not a JSON line: \(line)")
         #expect(json.keys == ["base_url", "token"])
         return FakeAPIProcess(
-            process: process, baseURL: try #require(json["base_url"]?.stringValue), token: try #require(json["token"]?.stringValue))
+            process: process, baseURL: try #require(json["base_url"]?.stringValue),
+            token: try #require(json["token"]?.stringValue))
     }
 
     /// Sends SIGTERM and waits for the exit; returns the exit status.
@@ -77,7 +80,9 @@ struct FakeAPIProcessTests {
         // The same seed gives the same system and token.
         let again = try await FakeAPIProcess.start(["--seed", "5"])
         #expect(again.token == server.token)
-        #expect(JSON.parse(try await raw(.GET, again.baseURL + "/systems/@me", token: again.token).body)?["id"]?.stringValue == id)
+        #expect(
+            JSON.parse(try await raw(.GET, again.baseURL + "/systems/@me", token: again.token).body)?["id"]?.stringValue
+                == id)
         #expect(await again.stop() == 0)
 
         // Another seed, another system.
@@ -110,15 +115,21 @@ struct FakeAPIProcessTests {
         let state = try #require(JSON.parse(try await raw(.GET, root + "/_control/state").body))
         let members = try #require(state["systems"]?.arrayValue?.first?["members"]?.arrayValue)
         let first = try #require(members.first?["name"]?.stringValue)
-        let logged = try await raw(.POST, root + "/_control/switches", body: #"{"members":["\#(first)"],"timestamp":"2024-01-01T00:00:00Z"}"#)
+        let logged = try await raw(
+            .POST, root + "/_control/switches", body: #"{"members":["\#(first)"],"timestamp":"2024-01-01T00:00:00Z"}"#)
         #expect(logged.status == 200)
         let switchID = try #require(JSON.parse(logged.body)?["id"]?.stringValue)
         let fronters = try await raw(.GET, server.baseURL + "/systems/@me/fronters", token: server.token)
         #expect(JSON.parse(fronters.body)?["id"]?.stringValue == switchID)
-        #expect(try await raw(.PATCH, root + "/_control/switches/\(switchID)", body: #"{"timestamp":"2024-01-02T00:00:00Z"}"#).status == 200)
+        #expect(
+            try await raw(
+                .PATCH, root + "/_control/switches/\(switchID)", body: #"{"timestamp":"2024-01-02T00:00:00Z"}"#
+            ).status == 200)
         #expect(try await raw(.DELETE, root + "/_control/switches/\(switchID)").status == 204)
         #expect(try await raw(.GET, server.baseURL + "/systems/@me/fronters", token: server.token).status == 204)
-        #expect(try await raw(.POST, root + "/_control/guild-settings", body: #"{"guild_id":"77","tag":"T"}"#).status == 204)
+        #expect(
+            try await raw(.POST, root + "/_control/guild-settings", body: #"{"guild_id":"77","tag":"T"}"#).status == 204
+        )
         #expect(try await raw(.GET, server.baseURL + "/systems/@me/guilds/77", token: server.token).status == 200)
         let log = try #require(JSON.parse(try await raw(.GET, root + "/_control/requests").body)?.arrayValue)
         #expect(log.map { $0["status"]?.intValue } == [200, 204, 200])

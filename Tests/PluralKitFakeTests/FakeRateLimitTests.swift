@@ -10,7 +10,9 @@ final class ManualTime: Sendable {
     func advance(seconds: Double) { micros.withLock { $0 += Int64(seconds * 1e6) } }
 }
 
-func request(_ method: String, _ path: String, token: String? = nil, body: String = "", query: String = "") -> FakeRequest {
+func request(_ method: String, _ path: String, token: String? = nil, body: String = "", query: String = "")
+    -> FakeRequest
+{
     var headers = [("User-Agent", "test")]
     if let token { headers.append(("Authorization", token)) }
     if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
@@ -30,7 +32,9 @@ struct FakeRateLimitTests {
         let remaining = gets.prefix(8).map { r in r.headers.first { $0.0 == "X-RateLimit-Remaining" }?.1 }
         #expect(remaining == ["8", "7", "6", "5", "4", "3", "2", "1"])
         let first429 = try #require(gets.first { $0.status == 429 })
-        #expect(String(decoding: first429.body, as: UTF8.self) == #"{"message":"429: too many requests","retry_after":0,"scope":"generic_get","code":0}"#)
+        #expect(
+            String(decoding: first429.body, as: UTF8.self)
+                == #"{"message":"429: too many requests","retry_after":0,"scope":"generic_get","code":0}"#)
         let later = String(decoding: gets[9].body, as: UTF8.self)
         #expect(later.contains(#""retry_after":1,"#))
 
@@ -39,7 +43,8 @@ struct FakeRateLimitTests {
             fake.handle(request("PATCH", "/v2/members/\(member)", token: system.token, body: #"{"pronouns":"p\#(i)"}"#))
         }
         #expect(writes.map(\.status) == [200, 200, 429, 429, 429])
-        #expect(String(decoding: writes[3].body, as: UTF8.self).contains(#""retry_after":334,"scope":"generic_update""#))
+        #expect(
+            String(decoding: writes[3].body, as: UTF8.self).contains(#""retry_after":334,"scope":"generic_update""#))
     }
 
     @Test("strict mode: pacing at the rate never trips; sustained over-rate traffic starves")
@@ -83,7 +88,8 @@ struct FakeRateLimitTests {
         var ms = fake.rateLimits
         ms.resetInMilliseconds = true
         fake.rateLimits = ms
-        let inMs = try #require(header(fake.handle(request("GET", "/v2/systems/\(system.id)")), "X-RateLimit-Reset").flatMap(Int64.init))
+        let inMs = try #require(
+            header(fake.handle(request("GET", "/v2/systems/\(system.id)")), "X-RateLimit-Reset").flatMap(Int64.init))
         #expect(inMs > 1_780_000_000_000 && inMs < 1_780_000_002_000)
     }
 
@@ -96,9 +102,15 @@ struct FakeRateLimitTests {
         #expect(refused.status == 429)
         let got = try #require(JSON.parse(refused.body))
         #expect(sameShape(try example("error-429-rate-limited.json"), got).isEmpty)
-        let docsText = String(decoding: try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("PluralKitTests/Fixtures/docs-429-as-shown-in-docs.jsonc")), as: UTF8.self)
-        let docs = try #require(JSON.parse(docsText.split(separator: "\n").map { $0.split(separator: "//").first.map(String.init) ?? "" }.joined(separator: "\n")))
+        let docsText = String(
+            decoding: try Data(
+                contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                    .deletingLastPathComponent().appendingPathComponent(
+                        "PluralKitTests/Fixtures/docs-429-as-shown-in-docs.jsonc")), as: UTF8.self)
+        let docs = try #require(
+            JSON.parse(
+                docsText.split(separator: "\n").map { $0.split(separator: "//").first.map(String.init) ?? "" }.joined(
+                    separator: "\n")))
         // The server adds `scope` between `retry_after` and `code`; the documented keys keep their order.
         #expect(got.keys.filter { docs.keys.contains($0) } == docs.keys)
     }
@@ -123,7 +135,9 @@ struct FakeRateLimitTests {
         let fake = FakePluralKit(now: { time.now })
         let system = fake.seed(3, members: 1, groups: 0)
         fake.rateLimits = RateLimitSettings(getRate: 100, updateRate: 30)
-        #expect((0..<120).filter { _ in fake.handle(request("GET", "/v2/systems/\(system.id)")).status == 200 }.count == 99)  // as gcra_sim.py computes for rate 100
+        // 99, as gcra_sim.py computes for rate 100.
+        #expect(
+            (0..<120).filter { _ in fake.handle(request("GET", "/v2/systems/\(system.id)")).status == 200 }.count == 99)
         fake.rateLimits = .off
         #expect((0..<500).allSatisfy { _ in fake.handle(request("GET", "/v2/systems/\(system.id)")).status == 200 })
     }
@@ -147,7 +161,10 @@ struct FakeRateLimitTests {
         let failed = statuses.filter { $0 == 502 }.count
         #expect(failed > 50 && failed < 150)
         fake.clearFaults()
-        let added = fake.handle(request("POST", "/_control/faults", body: #"{"kind":"rate_limited","retry_after":250,"count":3,"method":"GET"}"#))
+        let added = fake.handle(
+            request(
+                "POST", "/_control/faults", body: #"{"kind":"rate_limited","retry_after":250,"count":3,"method":"GET"}"#
+            ))
         #expect(added.status == 200)
         #expect(fake.pendingFaults == [Fault(.rateLimited(retryAfterMilliseconds: 250), count: 3, method: "GET")])
         let limited = fake.handle(request("GET", "/v2/systems/\(system.id)"))
@@ -155,7 +172,10 @@ struct FakeRateLimitTests {
         #expect(fake.handle(request("POST", "/_control/faults", body: #"{"kind":"nonsense"}"#)).status == 400)
         #expect(fake.handle(request("DELETE", "/_control/faults")).status == 204)
         #expect(fake.pendingFaults.isEmpty)
-        #expect(fake.handle(request("POST", "/_control/ratelimit", body: #"{"enabled":true,"get_rate":50,"reset_unit":"ms"}"#)).status == 200)
+        #expect(
+            fake.handle(
+                request("POST", "/_control/ratelimit", body: #"{"enabled":true,"get_rate":50,"reset_unit":"ms"}"#)
+            ).status == 200)
         #expect(fake.rateLimits == RateLimitSettings(getRate: 50, resetInMilliseconds: true))
     }
 }

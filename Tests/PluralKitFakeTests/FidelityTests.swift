@@ -2,6 +2,7 @@ import Foundation
 import NIOHTTP1
 import PluralKit
 import PluralKitFake
+import PluralKitTesting
 import Testing
 
 /// The example payloads, read from the client tests' fixtures (copied from the reference).
@@ -31,9 +32,12 @@ func sameShape(_ a: JSON, _ b: JSON, path: String = "$") -> [String] {
 
 @Suite("Fidelity: the fake answers like the examples")
 struct FidelityTests {
-    func check(_ fixture: String, _ reply: RawReply, status: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func check(_ fixture: String, _ reply: RawReply, status: Int, sourceLocation: SourceLocation = #_sourceLocation)
+        throws
+    {
         #expect(reply.status == status, sourceLocation: sourceLocation)
-        let got = try #require(JSON.parse(reply.body), "\(fixture): not JSON: \(reply.body)", sourceLocation: sourceLocation)
+        let got = try #require(
+            JSON.parse(reply.body), "\(fixture): not JSON: \(reply.body)", sourceLocation: sourceLocation)
         let problems = sameShape(try example(fixture), got)
         #expect(problems.isEmpty, "\(fixture): \(problems)", sourceLocation: sourceLocation)
     }
@@ -44,19 +48,32 @@ struct FidelityTests {
             let token = env.system.token
             let base = env.baseURL
             let alex = env.system.member("Alex")!.id
-            try await env.owner.updateMember(MemberID(alex)!, MemberUpdate(birthday: .set(Birthday(month: 3, day: 14)!), proxyTags: .set([ProxyTag(prefix: "r:")!, ProxyTag(prefix: "[", suffix: "]")!])))
+            try await env.owner.updateMember(
+                MemberID(alex)!,
+                MemberUpdate(
+                    birthday: .set(Birthday(month: 3, day: 14)!),
+                    proxyTags: .set([ProxyTag(prefix: "r:")!, ProxyTag(prefix: "[", suffix: "]")!])))
             try check("system-owner.json", try await raw(.GET, base + "/systems/@me", token: token), status: 200)
             try check("system-public-view.json", try await raw(.GET, base + "/systems/\(env.system.id)"), status: 200)
             try check("member-owner.json", try await raw(.GET, base + "/members/\(alex)", token: token), status: 200)
             try check("member-public-view.json", try await raw(.GET, base + "/members/\(alex)"), status: 200)
-            try check("groups-list-with-members.json", try await raw(.GET, base + "/systems/@me/groups?with_members=true", token: token), status: 200)
+            try check(
+                "groups-list-with-members.json",
+                try await raw(.GET, base + "/systems/@me/groups?with_members=true", token: token), status: 200)
             try env.fake.logSwitch(members: [])
             try env.fake.logSwitch(members: ["Alex", "Sam"])
-            try check("switches-list.json", try await raw(.GET, base + "/systems/@me/switches", token: token), status: 200)
+            try check(
+                "switches-list.json", try await raw(.GET, base + "/systems/@me/switches", token: token), status: 200)
             try check("fronters.json", try await raw(.GET, base + "/systems/\(env.system.id)/fronters"), status: 200)
-            try check("system-settings-owner.json", try await raw(.GET, base + "/systems/@me/settings", token: token), status: 200)
-            _ = try await raw(.PATCH, base + "/systems/@me/autoproxy?guild_id=1", token: token, body: #"{"autoproxy_mode":"member","autoproxy_member":"\#(alex)"}"#)
-            try check("autoproxy-settings.json", try await raw(.GET, base + "/systems/@me/autoproxy?guild_id=1", token: token), status: 200)
+            try check(
+                "system-settings-owner.json", try await raw(.GET, base + "/systems/@me/settings", token: token),
+                status: 200)
+            _ = try await raw(
+                .PATCH, base + "/systems/@me/autoproxy?guild_id=1", token: token,
+                body: #"{"autoproxy_mode":"member","autoproxy_member":"\#(alex)"}"#)
+            try check(
+                "autoproxy-settings.json",
+                try await raw(.GET, base + "/systems/@me/autoproxy?guild_id=1", token: token), status: 200)
             let id = (UInt64(Date().timeIntervalSince1970 * 1000) - 1_420_070_400_000) << 22
             try env.fake.addMessage(id: id, original: id - 1, sender: 1, channel: 2, guild: 3, member: "Alex")
             try check("message.json", try await raw(.GET, base + "/messages/\(id)"), status: 200)
@@ -69,19 +86,33 @@ struct FidelityTests {
             let token = env.system.token
             let base = env.baseURL
             let alex = env.system.member("Alex")!.id
-            try check("error-400-generic-bad-request.json", try await raw(.PATCH, base + "/members/\(alex)", token: token, body: "{}"), status: 400)
+            try check(
+                "error-400-generic-bad-request.json",
+                try await raw(.PATCH, base + "/members/\(alex)", token: token, body: "{}"), status: 400)
             try check(
                 "error-400-model-parse-too-long.json",
-                try await raw(.PATCH, base + "/members/\(alex)", token: token, body: #"{"name":"\#(String(repeating: "a", count: 123))","color":"zz"}"#),
+                try await raw(
+                    .PATCH, base + "/members/\(alex)", token: token,
+                    body: #"{"name":"\#(String(repeating: "a", count: 123))","color":"zz"}"#),
                 status: 400)
-            try check("error-400-same-switch-members.json", try await raw(.POST, base + "/systems/@me/switches", token: token, body: #"{"members":["\#(alex)"]}"#), status: 400)
+            try check(
+                "error-400-same-switch-members.json",
+                try await raw(.POST, base + "/systems/@me/switches", token: token, body: #"{"members":["\#(alex)"]}"#),
+                status: 400)
             try check("error-401-missing-auth.json", try await raw(.GET, base + "/systems/@me"), status: 401)
-            try check("error-403-missing-permissions.json", try await raw(.PATCH, base + "/systems/\(env.system.id)", body: #"{"tag":"x"}"#), status: 403)
+            try check(
+                "error-403-missing-permissions.json",
+                try await raw(.PATCH, base + "/systems/\(env.system.id)", body: #"{"tag":"x"}"#), status: 403)
             try check("error-404-system-not-found.json", try await raw(.GET, base + "/systems/zzzzzz"), status: 404)
-            try check("error-501-autoproxy-unimplemented.json", try await raw(.GET, base + "/systems/@me/autoproxy", token: token), status: 501)
+            try check(
+                "error-501-autoproxy-unimplemented.json",
+                try await raw(.GET, base + "/systems/@me/autoproxy", token: token), status: 501)
             // Exact bodies too, not only keys.
-            #expect(try await raw(.GET, base + "/systems/@me").body == #"{"message":"401: Missing or invalid Authorization header","code":0}"#)
-            #expect(try await raw(.GET, base + "/systems/zzzzzz").body == #"{"message":"System not found.","code":20001}"#)
+            #expect(
+                try await raw(.GET, base + "/systems/@me").body
+                    == #"{"message":"401: Missing or invalid Authorization header","code":0}"#)
+            #expect(
+                try await raw(.GET, base + "/systems/zzzzzz").body == #"{"message":"System not found.","code":20001}"#)
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import NIOHTTP1
 import PluralKit
 import PluralKitFake
+import PluralKitTesting
 import Testing
 
 /// The reference's quirks checklist (section 9.3), one test per item, through the client where
@@ -38,7 +39,10 @@ struct QuirkTests {
         try await withFake { env in
             #expect(try await env.owner.getSwitches().isEmpty)
             let base: Int64 = 1_700_000_000_000_000
-            for i in 0..<120 { try env.fake.logSwitch(members: [i % 2 == 0 ? "Alex" : "Sam"], at: FakeTime(micros: base + Int64(i) * 1_000_000)) }
+            for i in 0..<120 {
+                try env.fake.logSwitch(
+                    members: [i % 2 == 0 ? "Alex" : "Sam"], at: FakeTime(micros: base + Int64(i) * 1_000_000))
+            }
             try env.fake.logSwitch(members: ["Kit"], at: env.fake.now.adding(seconds: 3600))
             let page = try await env.owner.getSwitches(limit: 500)
             #expect(page.count == 100)
@@ -56,7 +60,9 @@ struct QuirkTests {
     func q4() async throws {
         try await withFake { env in
             try await env.owner.createSwitch(members: [env.id("Alex"), env.id("Sam")])
-            await expectAPIError(400, 40004) { try await env.owner.createSwitch(members: [env.id("Alex"), env.id("Sam")]) }
+            await expectAPIError(400, 40004) {
+                try await env.owner.createSwitch(members: [env.id("Alex"), env.id("Sam")])
+            }
             try await env.owner.createSwitch(members: [env.id("Sam"), env.id("Alex")])
             await expectAPIError(400, 40005) {
                 let t = try await env.owner.getFronters()!.timestamp
@@ -70,10 +76,12 @@ struct QuirkTests {
         try await withFake(demo: true) { env in
             let sys = SystemRef.id(SystemID(env.system.id)!)
             let s = try await env.owner.createSwitch(members: [env.id("Sam")])
-            try env.fake.setPrivacy("system", env.system.id, [
-                "member_list_privacy": "private", "group_list_privacy": "private", "front_privacy": "private",
-                "front_history_privacy": "private", "description_privacy": "private",
-            ])
+            try env.fake.setPrivacy(
+                "system", env.system.id,
+                [
+                    "member_list_privacy": "private", "group_list_privacy": "private", "front_privacy": "private",
+                    "front_history_privacy": "private", "description_privacy": "private",
+                ])
             try env.fake.setPrivacy("group", "Littles", ["list_privacy": "private"])
             try env.fake.setPrivacy("member", "Kit", ["pronoun_privacy": "private"])
             await expectAPIError(403, 30001) { _ = try await env.stranger.getMembers(system: sys) }
@@ -110,7 +118,9 @@ struct QuirkTests {
         try await withFake { env in
             #expect(try await env.owner.getMember(env.id("Alex")).autoproxyEnabled == true)
             #expect(try await env.stranger.getMember(env.id("Alex")).autoproxyEnabled == nil)
-            let reply = try await raw(.PATCH, env.baseURL + "/members/\(env.id("Alex"))", token: env.system.token, body: #"{"autoproxy_enabled":false}"#)
+            let reply = try await raw(
+                .PATCH, env.baseURL + "/members/\(env.id("Alex"))", token: env.system.token,
+                body: #"{"autoproxy_enabled":false}"#)
             #expect(reply.status == 400)  // not a recognised key: an empty patch
             #expect(try await env.owner.getMember(env.id("Alex")).autoproxyEnabled == true)
         }
@@ -139,15 +149,27 @@ struct QuirkTests {
         }
     }
 
-    @Test("10. settings: public subset for others; card_show_color_hex only in PATCH replies; show_private_info read-only")
+    @Test(
+        "10. settings: public subset for others; card_show_color_hex only in PATCH replies; show_private_info read-only"
+    )
     func q10() async throws {
         try await withFake { env in
             let pub = try await raw(.GET, env.baseURL + "/systems/\(env.system.id)/settings")
-            #expect(orderedKeys(pub.body) == ["pings_enabled", "latch_timeout", "case_sensitive_proxy_tags", "proxy_error_message_enabled", "hid_display_split", "hid_display_caps", "hid_list_padding", "proxy_switch", "name_format"])
-            #expect(!(try await raw(.GET, env.baseURL + "/systems/@me/settings", token: env.system.token).body.contains("card_show_color_hex")))
-            let patched = try await raw(.PATCH, env.baseURL + "/systems/@me/settings", token: env.system.token, body: #"{"pings_enabled":false}"#)
+            #expect(
+                orderedKeys(pub.body) == [
+                    "pings_enabled", "latch_timeout", "case_sensitive_proxy_tags", "proxy_error_message_enabled",
+                    "hid_display_split", "hid_display_caps", "hid_list_padding", "proxy_switch", "name_format",
+                ])
+            #expect(
+                !(try await raw(.GET, env.baseURL + "/systems/@me/settings", token: env.system.token).body.contains(
+                    "card_show_color_hex")))
+            let patched = try await raw(
+                .PATCH, env.baseURL + "/systems/@me/settings", token: env.system.token,
+                body: #"{"pings_enabled":false}"#)
             #expect(patched.body.contains("card_show_color_hex"))
-            let ignored = try await raw(.PATCH, env.baseURL + "/systems/@me/settings", token: env.system.token, body: #"{"show_private_info":false}"#)
+            let ignored = try await raw(
+                .PATCH, env.baseURL + "/systems/@me/settings", token: env.system.token,
+                body: #"{"show_private_info":false}"#)
             #expect(ignored.status == 400)
             #expect(try await env.owner.getSystemSettings().showPrivateInfo == true)
         }
@@ -169,7 +191,9 @@ struct QuirkTests {
     func q12() async throws {
         try await withFake { env in
             await expectAPIError(404, 20009) { _ = try await env.owner.getSystemGuildSettings(guild: 5) }
-            await expectAPIError(404, 20010) { _ = try await env.owner.getMemberGuildSettings(env.id("Alex"), guild: 5) }
+            await expectAPIError(404, 20010) {
+                _ = try await env.owner.getMemberGuildSettings(env.id("Alex"), guild: 5)
+            }
             try env.fake.addMemberGuildSettings(member: "Alex", guild: 5)
             #expect(try await env.owner.getMemberGuildSettings(env.id("Alex"), guild: 5).displayName == nil)
         }
@@ -179,8 +203,12 @@ struct QuirkTests {
     func q13() async throws {
         try await withFake { env in
             let alex = env.system.member("Alex")!.id
-            let upper = try await raw(.POST, env.baseURL + "/systems/@me/switches", token: env.system.token, body: #"{"members":["\#(alex.uppercased())"]}"#)
-            #expect(upper.status == 404 && upper.body == #"{"message":"Member '\#(alex.uppercased())' not found.","code":20003}"#)
+            let upper = try await raw(
+                .POST, env.baseURL + "/systems/@me/switches", token: env.system.token,
+                body: #"{"members":["\#(alex.uppercased())"]}"#)
+            #expect(
+                upper.status == 404
+                    && upper.body == #"{"message":"Member '\#(alex.uppercased())' not found.","code":20003}"#)
             let dashed = String(alex.prefix(3)) + "-" + String(alex.suffix(3))
             let viaClient = try await env.owner.createSwitch(members: [MemberID(dashed.uppercased())!])
             #expect(viaClient.memberIDs == [MemberID(alex)!])
@@ -194,10 +222,14 @@ struct QuirkTests {
         try await withFake { env in
             let group = env.system.groups[0].id
             for verb in ["add", "remove"] {
-                let reply = try await raw(.POST, env.baseURL + "/groups/\(group)/members/\(verb)", token: env.system.token, body: "[]")
+                let reply = try await raw(
+                    .POST, env.baseURL + "/groups/\(group)/members/\(verb)", token: env.system.token, body: "[]")
                 #expect(reply.status == 400 && reply.body == #"{"message":"400: Bad Request","code":0}"#)
             }
-            #expect(try await raw(.POST, env.baseURL + "/groups/\(group)/members/overwrite", token: env.system.token, body: "[]").status == 204)
+            #expect(
+                try await raw(
+                    .POST, env.baseURL + "/groups/\(group)/members/overwrite", token: env.system.token, body: "[]"
+                ).status == 204)
             try await env.owner.setGroupMembers(GroupID(group)!, members: [])
         }
     }
@@ -212,24 +244,34 @@ struct QuirkTests {
             let root = env.baseURL.replacingOccurrences(of: "/v2", with: "")
             let v1 = try await raw(.GET, root + "/v1/s/abcde")
             #expect(v1.status == 410 && v1.body == #"{"message":"Unsupported API version","code":0}"#)
-            #expect(try await raw(.GET, root + "/v2/s/abcde").body == #"{"message":"Invalid path for API version","code":0}"#)
+            #expect(
+                try await raw(.GET, root + "/v2/s/abcde").body
+                    == #"{"message":"Invalid path for API version","code":0}"#)
             #expect(try await raw(.GET, root + "/v3/systems/abcde").status == 400)
             // The client turns the empty 404 into a readable error.
-            let wrongBase = PluralKitClient(token: nil, configuration: FakeEnv.configuration(root + "/v2/nope"))
-            let routeError = await expectAPIError(404, nil) { _ = try await wrongBase.getSystem(.id(SystemID(env.system.id)!)) }
+            let wrongBase = env.client(token: nil, baseURL: root + "/v2/nope")
+            let routeError = await expectAPIError(404, nil) {
+                _ = try await wrongBase.getSystem(.id(SystemID(env.system.id)!))
+            }
             #expect(routeError?.category == .notFound)
-            try await wrongBase.shutdown()
         }
     }
 
     @Test("16. creates answer 200, not 201; deletes 204")
     func q16() async throws {
         try await withFake { env in
-            let created = try await raw(.POST, env.baseURL + "/members", token: env.system.token, body: #"{"name":"Nova"}"#)
+            let created = try await raw(
+                .POST, env.baseURL + "/members", token: env.system.token, body: #"{"name":"Nova"}"#)
             #expect(created.status == 200)
             let id = try #require(JSON.parse(created.body)?["id"]?.stringValue)
-            #expect(try await raw(.POST, env.baseURL + "/groups", token: env.system.token, body: #"{"name":"G"}"#).status == 200)
-            #expect(try await raw(.POST, env.baseURL + "/systems/@me/switches", token: env.system.token, body: #"{"members":["\#(id)"]}"#).status == 200)
+            #expect(
+                try await raw(.POST, env.baseURL + "/groups", token: env.system.token, body: #"{"name":"G"}"#).status
+                    == 200)
+            #expect(
+                try await raw(
+                    .POST, env.baseURL + "/systems/@me/switches", token: env.system.token,
+                    body: #"{"members":["\#(id)"]}"#
+                ).status == 200)
             #expect(try await raw(.DELETE, env.baseURL + "/members/\(id)", token: env.system.token).status == 204)
         }
     }

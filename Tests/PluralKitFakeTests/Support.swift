@@ -4,65 +4,37 @@ import NIOCore
 import NIOHTTP1
 import PluralKit
 import PluralKitFake
+import PluralKitTesting
 import Testing
 
-/// A running fake with a seeded owner system, plus clients as the owner, as a stranger with no
-/// token, and with a wrong token. Everything is stopped when the body returns.
-struct FakeEnv: Sendable {
-    let fake: FakePluralKit
-    let system: SeededSystem
-    let baseURL: String
-    let owner: PluralKitClient
-    let stranger: PluralKitClient
-    let wrongToken: PluralKitClient
+/// The shared fixture (`PluralKitTesting`): a fake with a seeded owner system and clients.
+typealias FakeEnv = FakeFixture
 
-    /// A client for another token.
-    func client(token: String?) -> PluralKitClient {
-        PluralKitClient(token: token.flatMap(Token.init), configuration: Self.configuration(baseURL))
-    }
+extension FakeFixture {
+    /// A client with no token (public data only).
+    var stranger: PluralKitClient { anonymous }
+    /// A client with a token the fake does not know.
+    var wrongToken: PluralKitClient { client(token: String(repeating: "x", count: 64)) }
 
     static func configuration(_ baseURL: String) -> PluralKitClient.Configuration {
-        .init(
-            baseURL: baseURL, userAgent: "pkfrontd-fake-tests", timeout: .seconds(5),
-            rateLimit: .init(readsPerSecond: 1000, writesPerSecond: 1000), retry: .none)
+        var configuration = testConfiguration(userAgent: "pkfrontd-fake-tests")
+        configuration.baseURL = baseURL
+        return configuration
     }
-
-    func id(_ name: String) -> MemberID { MemberID(system.member(name)!.id)! }
-    func group(_ name: String) -> GroupID { GroupID(system.group(name)!.id)! }
 }
 
+/// Runs `body` against a seeded fake: in process unless `wire` says `.socket` (the tests about
+/// the wire itself: resets, truncated bodies, the connection pool).
 /// - Parameter limits: the fake's rate limiter; off by default, since these tests are about
 ///   behaviour, not pacing (the rate-limit tests turn it on).
 func withFake<T: Sendable>(
-    demo: Bool = false, limits: RateLimitSettings = .off, clientConfiguration: PluralKitClient.Configuration? = nil,
+    _ wire: FakeFixture.Wire = .inProcess, demo: Bool = false, limits: RateLimitSettings = .off,
+    clientConfiguration: PluralKitClient.Configuration? = nil,
     _ body: @Sendable (FakeEnv) async throws -> T
 ) async throws -> T {
-    let fake = FakePluralKit()
-    fake.rateLimits = limits
-    let system = demo ? fake.loadDemo() : fake.seed(7, members: 6, groups: 2)
-    return try await fake.withServer { base in
-        var config = clientConfiguration ?? FakeEnv.configuration(base)
-        config.baseURL = base
-        let env = FakeEnv(
-            fake: fake, system: system, baseURL: base,
-            owner: PluralKitClient(token: Token(system.token), configuration: config),
-            stranger: PluralKitClient(token: nil, configuration: config),
-            wrongToken: PluralKitClient(token: Token(String(repeating: "x", count: 64)), configuration: config))
-        do {
-            let result = try await body(env)
-            try await shutdown(env)
-            return result
-        } catch {
-            try? await shutdown(env)
-            throw error
-        }
-    }
-}
-
-private func shutdown(_ env: FakeEnv) async throws {
-    try await env.owner.shutdown()
-    try await env.stranger.shutdown()
-    try await env.wrongToken.shutdown()
+    try await FakeFixture.run(
+        wire, seed: demo ? .demo : .generated(7, members: 6, groups: 2), limits: limits,
+        configuration: clientConfiguration ?? FakeFixture.testConfiguration(userAgent: "pkfrontd-fake-tests"), body)
 }
 
 /// Expects a PluralKitError with that status and code.
@@ -104,6 +76,16 @@ func raw(
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: body))
     }
+    if let fake = FakeFixture.fake(serving: url) {
+        let reply = try await InProcessTransport(fake: fake).send(
+            TransportRequest(
+                method: method.rawValue, url: url, headers: request.headers.map { .init($0.name, $0.value) },
+                body: body.map { Array($0.utf8) }),
+            timeout: .seconds(5))
+        return RawReply(
+            status: reply.status, headers: HTTPHeaders(reply.headers.map { ($0.name, $0.value) }),
+            body: String(decoding: reply.body, as: UTF8.self))
+    }
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
     let bytes = try await response.body.collect(upTo: 1 << 22)
     return RawReply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
@@ -129,14 +111,19 @@ enum JSONValueOrder {
         while i < chars.count {
             let c = chars[i]
             if inString {
-                if escaped { escaped = false; current.append(c) }
-                else if c == "\\" { escaped = true }
-                else if c == "\"" {
+                if escaped {
+                    escaped = false
+                    current.append(c)
+                } else if c == "\\" {
+                    escaped = true
+                } else if c == "\"" {
                     inString = false
                     var j = i + 1
                     while j < chars.count, chars[j].isWhitespace { j += 1 }
                     if j < chars.count, chars[j] == ":", depth == startDepth { keys.append(current) }
-                } else { current.append(c) }
+                } else {
+                    current.append(c)
+                }
             } else if c == "\"" {
                 inString = true
                 current = ""

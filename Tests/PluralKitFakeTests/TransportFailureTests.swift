@@ -5,7 +5,9 @@ import Testing
 
 @Suite("The transport fails fast and in its own words")
 struct TransportFailureTests {
-    @Test("a refused connection fails the attempt at once (not after the connect timeout), as not sent, so even a write may retry")
+    @Test(
+        "a refused connection fails the attempt at once (not after the connect timeout), as not sent, so even a write may retry"
+    )
     func refused() async throws {
         let fake = FakePluralKit()
         let base = try await fake.withServer { base in base }  // the port is closed once the server stops
@@ -18,7 +20,9 @@ struct TransportFailureTests {
         let clock = ContinuousClock()
         let started = clock.now
         do {
-            _ = try await transport.send(.init(method: "GET", url: base + "/systems/@me", headers: [.init("User-Agent", "t")], body: nil), timeout: .seconds(10))
+            _ = try await transport.send(
+                .init(method: "GET", url: base + "/systems/@me", headers: [.init("User-Agent", "t")], body: nil),
+                timeout: .seconds(10))
             Issue.record("expected a failure")
         } catch let failure as TransportFailure {
             #expect(!failure.isTimeout, "the pool waited out the connect timeout: \(failure)")
@@ -38,7 +42,9 @@ struct TransportFailureTests {
             let transport = AsyncHTTPClientTransport()
             do {
                 _ = try await transport.send(
-                    .init(method: "GET", url: base + "/systems/@me", headers: [.init("User-Agent", "t"), .init("Authorization", secret)], body: nil),
+                    .init(
+                        method: "GET", url: base + "/systems/@me",
+                        headers: [.init("User-Agent", "t"), .init("Authorization", secret)], body: nil),
                     timeout: .seconds(5))
                 Issue.record("expected a refusal")
             } catch let failure as TransportFailure {

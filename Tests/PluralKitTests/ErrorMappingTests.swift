@@ -20,7 +20,10 @@ let errorTable: [(status: Int, code: Int, message: String, category: PluralKitEr
     (404, 20005, "Group 'abcdef' not found.", .groupNotFound),
     (404, 20006, "Message not found.", .messageNotFound),
     (404, 20007, "Switch not found.", .switchNotFound),
-    (404, 20008, "Switch not found, switch associated with different system, or unauthorized to view front history.", .switchNotFound),
+    (
+        404, 20008, "Switch not found, switch associated with different system, or unauthorized to view front history.",
+        .switchNotFound
+    ),
     (404, 20009, "No system guild settings found for target guild.", .guildSettingsNotFound),
     (404, 20010, "No member guild settings found for target guild.", .guildSettingsNotFound),
     (403, 30001, "Unauthorized to view member list", .privacyForbidden),
@@ -51,8 +54,9 @@ struct ErrorMappingTests {
     func mapping(_ index: Int) async throws {
         let row = errorTable[index]
         let body = #"{"message":"\#(row.message)","code":\#(row.code)}"#
-        let client = makeClient(StubTransport(status: row.status, body: body), clock: ImmediateClock(),
-                                retry: .none)
+        let client = makeClient(
+            StubTransport(status: row.status, body: body), clock: ImmediateClock(),
+            retry: .none)
         let error = await #expect(throws: PluralKitError.self) { _ = try await client.getSystem() }
         #expect(error?.kind == .api)
         #expect(error?.status == row.status)

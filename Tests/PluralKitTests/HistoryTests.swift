@@ -1,6 +1,7 @@
 import Clocks
 import Foundation
 import Logging
+import PluralKitTesting
 import Testing
 
 @testable import PluralKit
@@ -14,10 +15,13 @@ func historyServer(count: Int, start: Timestamp = Timestamp("2024-01-01T00:00:00
     return StubTransport { request, _ in
         let components = URLComponents(string: request.url)!
         let items = components.queryItems ?? []
-        let before = items.first { $0.name == "before" }?.value.flatMap(Timestamp.init) ?? Timestamp("2100-01-01T00:00:00Z")!
+        let before =
+            items.first { $0.name == "before" }?.value.flatMap(Timestamp.init) ?? Timestamp("2100-01-01T00:00:00Z")!
         let limit = min(items.first { $0.name == "limit" }?.value.flatMap(Int.init) ?? 100, 100)
         let page = all.filter { $0.ts < before }.sorted { $0.ts > $1.ts }.prefix(limit)
-        let body = "[" + page.map { #"{"id":"\#($0.id)","timestamp":"\#($0.ts)","members":["abcde"]}"# }
+        let body =
+            "["
+            + page.map { #"{"id":"\#($0.id)","timestamp":"\#($0.ts)","members":["abcde"]}"# }
             .joined(separator: ",") + "]"
         return TransportResponse(status: 200, body: Array(body.utf8))
     }
@@ -62,7 +66,9 @@ struct HistoryTests {
         #expect(n == 20)
         #expect(stub.requests.count == 3)
         let empty = historyServer(count: 0)
-        for try await _ in makeClient(empty, clock: ImmediateClock()).switchHistory() { Issue.record("no entries expected") }
+        for try await _ in makeClient(empty, clock: ImmediateClock()).switchHistory() {
+            Issue.record("no entries expected")
+        }
         #expect(empty.requests.count == 1)
     }
 }
@@ -71,13 +77,16 @@ struct HistoryTests {
 struct TokenSecrecyTests {
     @Test("the token appears in no description, log line or error")
     func secrecy() async throws {
-        let store = CapturingLogHandler.Store()
-        let logger = Logger(label: "test") { _ in CapturingLogHandler(store) }
+        let store = LogCapture()
+        let logger = store.logger
         let failing = StubTransport { request, index in
             switch index {
             case 0: throw TransportFailure(isTimeout: true, mayHaveBeenSent: true, description: "timed out")
             case 1: return TransportResponse(status: 500, body: Array("oops".utf8))
-            default: return TransportResponse(status: 401, body: Array(#"{"message":"401: Missing or invalid Authorization header","code":0}"#.utf8))
+            default:
+                return TransportResponse(
+                    status: 401,
+                    body: Array(#"{"message":"401: Missing or invalid Authorization header","code":0}"#.utf8))
             }
         }
         let client = makeClient(failing, clock: ImmediateClock(), logger: logger)
@@ -85,11 +94,11 @@ struct TokenSecrecyTests {
         let secret = testToken.reveal()
         #expect(failing.requests.allSatisfy { $0.header("Authorization") == secret })
         var texts = [client.description, "\(client)", String(reflecting: error as Any), "\(error as Any)"]
-        texts += store.all
+        texts += store.lines
         var dumped = ""
         dump(error, to: &dumped)
         texts.append(dumped)
-        #expect(store.all.count >= 2)
+        #expect(store.lines.count >= 2)
         for text in texts { #expect(!text.contains(secret), "leaked in: \(text)") }
         #expect(error?.isUnauthorized == true)
     }

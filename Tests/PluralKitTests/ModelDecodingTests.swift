@@ -170,17 +170,20 @@ struct ModelDecodingTests {
     @Test("dispatch PING has no id or data; unknown kinds are kept")
     func dispatchPing() throws {
         let ping = try DispatchEvent.decode(
-            from: Array(#"{"type":"PING","signing_token":"x","system_id":"2f1b3c1e-6a43-4d8e-9b5a-2a0f0a6a9c11"}"#.utf8))
+            from: Array(#"{"type":"PING","signing_token":"x","system_id":"2f1b3c1e-6a43-4d8e-9b5a-2a0f0a6a9c11"}"#.utf8)
+        )
         #expect(ping.type == .ping)
         #expect(ping.id == nil && ping.data == nil)
-        let future = try DispatchEvent.decode(from: Array(#"{"type":"NEW_THING","signing_token":null,"system_id":"x"}"#.utf8))
+        let future = try DispatchEvent.decode(
+            from: Array(#"{"type":"NEW_THING","signing_token":null,"system_id":"x"}"#.utf8))
         #expect(future.type.rawValue == "NEW_THING")
         #expect(!future.isSigned(by: "x"))
     }
 
     @Test("unknown keys are ignored and absent optional keys tolerated")
     func tolerant() throws {
-        let text = #"{"id":"abcdef","uuid":"8c4e0f6a-1d2b-4c3e-9f70-5b6a7c8d9e01","name":"New","brand_new_field":{"x":1}}"#
+        let text =
+            #"{"id":"abcdef","uuid":"8c4e0f6a-1d2b-4c3e-9f70-5b6a7c8d9e01","name":"New","brand_new_field":{"x":1}}"#
         let m = try JSONDecoder().decode(Member.self, from: Data(text.utf8))
         #expect(m.name == "New")
         #expect(m.proxyTags.isEmpty)
@@ -197,7 +200,9 @@ struct ModelDecodingTests {
     func errorBodies() throws {
         let parse = try Fixture.decode(APIErrorBody.self, "error-400-model-parse-too-long.json")
         #expect(parse.code == 40001)
-        #expect(parse.errors?["name"]?.first == .init(message: "Field name is too long.", actualLength: 123, maxLength: 100))
+        #expect(
+            parse.errors?["name"]?.first == .init(message: "Field name is too long.", actualLength: 123, maxLength: 100)
+        )
         #expect(parse.errors?["color"]?.first?.message == "Field color is invalid.")
         let limited = try Fixture.decode(APIErrorBody.self, "error-429-rate-limited.json")
         #expect(limited.retryAfter == 67)

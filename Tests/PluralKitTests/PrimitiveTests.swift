@@ -61,7 +61,9 @@ struct PrimitiveTests {
         #expect(b.description == written)
     }
 
-    @Test("impossible birthdays are rejected", arguments: ["2023-02-29", "1900-02-29", "0004-04-31", "2000-13-01", "2000-1-01", "x"])
+    @Test(
+        "impossible birthdays are rejected",
+        arguments: ["2023-02-29", "1900-02-29", "0004-04-31", "2000-13-01", "2000-1-01", "x"])
     func badBirthdays(input: String) {
         #expect(Birthday(input) == nil)
     }
@@ -153,7 +155,9 @@ struct PrimitiveTests {
         #expect(error?.fieldErrors["name"]?.first?.actualLength == 102)
         #expect(error?.fieldErrors["name"]?.first?.maxLength == 100)
         // A system tag allows 79.
-        #expect(throws: PluralKitError.self) { try SystemUpdate(tag: .set(String(repeating: "a", count: 80))).validate() }
+        #expect(throws: PluralKitError.self) {
+            try SystemUpdate(tag: .set(String(repeating: "a", count: 80))).validate()
+        }
         try SystemUpdate(tag: .set(String(repeating: "a", count: 79))).validate()
     }
 

@@ -75,7 +75,8 @@ struct RateLimitTests {
     func learnsServerLimit() async throws {
         let clock = ImmediateClock()
         let start = clock.now
-        let stub = StubTransport(body: "[]", headers: [.init("X-RateLimit-Limit", "5"), .init("X-RateLimit-Remaining", "4")])
+        let stub = StubTransport(
+            body: "[]", headers: [.init("X-RateLimit-Limit", "5"), .init("X-RateLimit-Remaining", "4")])
         let client = makeClient(stub, clock: clock)
         for _ in 0..<4 { _ = try await client.getMembers() }
         // First gap at the configured 100 ms (nothing known yet), then 200 ms each.
@@ -107,7 +108,12 @@ struct RateLimitTests {
         let clock = TestClock()
         let timed = TimedStub(clock: clock) { _, index in
             index < 2
-                ? TransportResponse(status: 429, body: Array(rateLimited429.replacingOccurrences(of: "\"retry_after\":0", with: "\"retry_after\":\(index == 0 ? 0 : 250)").utf8))
+                ? TransportResponse(
+                    status: 429,
+                    body: Array(
+                        rateLimited429.replacingOccurrences(
+                            of: "\"retry_after\":0", with: "\"retry_after\":\(index == 0 ? 0 : 250)"
+                        ).utf8))
                 : TransportResponse(status: 200, body: Array("[]".utf8))
         }
         let client = makeClient(timed.stub, clock: clock)
@@ -127,9 +133,13 @@ struct RateLimitTests {
 
     @Test("a 429 storm past the cap becomes a rate-limited error with retry_after and scope")
     func stormCap() async throws {
-        let stub = StubTransport(status: 429, body: #"{"message":"429: too many requests","retry_after":1,"scope":"generic_update","code":0}"#)
+        let stub = StubTransport(
+            status: 429,
+            body: #"{"message":"429: too many requests","retry_after":1,"scope":"generic_update","code":0}"#)
         let client = makeClient(stub, clock: ImmediateClock(), retry: RetryPolicy(maxRateLimitRetries: 3, jitter: 0))
-        let error = await #expect(throws: PluralKitError.self) { try await client.deleteSwitch("b7e3a9c2-4d1f-4e8a-9c0b-1a2b3c4d5e6f") }
+        let error = await #expect(throws: PluralKitError.self) {
+            try await client.deleteSwitch("b7e3a9c2-4d1f-4e8a-9c0b-1a2b3c4d5e6f")
+        }
         #expect(error?.category == .rateLimited)
         #expect(error?.retryAfter == .milliseconds(1))
         #expect(error?.scope == "generic_update")
@@ -143,7 +153,9 @@ struct RateLimitTests {
             if index == 0 { throw TransportFailure(isTimeout: true, mayHaveBeenSent: true, description: "timed out") }
             return TransportResponse(status: 503, body: Array("Service Unavailable".utf8))
         }
-        let client = makeClient(timed.stub, clock: clock, retry: RetryPolicy(maxRetries: 3, initialBackoff: .milliseconds(500), maxBackoff: .seconds(1), jitter: 0))
+        let client = makeClient(
+            timed.stub, clock: clock,
+            retry: RetryPolicy(maxRetries: 3, initialBackoff: .milliseconds(500), maxBackoff: .seconds(1), jitter: 0))
         let task = Task { try await client.getSystem() }
         for _ in 0..<40 {
             await Task.megaYield()
@@ -161,7 +173,9 @@ struct RateLimitTests {
 
     @Test("a write that may have been applied is not retried; one that never left is")
     func writeRetries() async throws {
-        let sent = StubTransport { _, _ in throw TransportFailure(isTimeout: true, mayHaveBeenSent: true, description: "read timeout") }
+        let sent = StubTransport { _, _ in
+            throw TransportFailure(isTimeout: true, mayHaveBeenSent: true, description: "read timeout")
+        }
         let client = makeClient(sent, clock: ImmediateClock())
         let error = await #expect(throws: PluralKitError.self) { try await client.createSwitch(members: ["hrnakw"]) }
         #expect(error?.category == .timeout)
@@ -175,12 +189,15 @@ struct RateLimitTests {
         #expect(refused.requests.count == 2)
 
         let serverError = StubTransport(status: 500, body: #"{"message":"500: Internal Server Error","code":0}"#)
-        await #expect(throws: PluralKitError.self) { try await makeClient(serverError, clock: ImmediateClock()).createMember(name: "Sam") }
+        await #expect(throws: PluralKitError.self) {
+            try await makeClient(serverError, clock: ImmediateClock()).createMember(name: "Sam")
+        }
         #expect(serverError.requests.count == 1)
 
         // PATCH is idempotent: retried.
         let patch = StubTransport { _, index in
-            index == 0 ? TransportResponse(status: 502, body: Array("<html>".utf8))
+            index == 0
+                ? TransportResponse(status: 502, body: Array("<html>".utf8))
                 : TransportResponse(status: 200, body: Array(try Fixture.string("member-owner.json").utf8))
         }
         _ = try await makeClient(patch, clock: ImmediateClock()).updateMember("hrnakw", MemberUpdate(name: "Robin"))
@@ -200,7 +217,12 @@ struct RateLimitTests {
         let now = Timestamp(secondsSince1970: 1_700_000_000, nanoseconds: 500_000_000)
         let reset = milliseconds ? "1700000000900" : "1700000001"
         let timed = TimedStub(clock: clock) { _, _ in
-            TransportResponse(status: 200, headers: [.init("X-RateLimit-Remaining", "0"), .init("X-RateLimit-Reset", reset), .init("X-RateLimit-Limit", "10")], body: Array("[]".utf8))
+            TransportResponse(
+                status: 200,
+                headers: [
+                    .init("X-RateLimit-Remaining", "0"), .init("X-RateLimit-Reset", reset),
+                    .init("X-RateLimit-Limit", "10"),
+                ], body: Array("[]".utf8))
         }
         let client = makeClient(timed.stub, clock: clock, wallClock: { now })
         let task = Task {
@@ -219,7 +241,11 @@ struct RateLimitTests {
     @Test("cancellation ends a wait in the limiter")
     func cancellation() async throws {
         let clock = TestClock()
-        let client = makeClient(StubTransport(status: 429, body: rateLimited429.replacingOccurrences(of: "\"retry_after\":0", with: "\"retry_after\":60000")), clock: clock)
+        let client = makeClient(
+            StubTransport(
+                status: 429,
+                body: rateLimited429.replacingOccurrences(of: "\"retry_after\":0", with: "\"retry_after\":60000")),
+            clock: clock)
         let task = Task { try await client.getMembers() }
         await Task.megaYield()
         task.cancel()

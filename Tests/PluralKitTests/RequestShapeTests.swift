@@ -27,12 +27,15 @@ private let switches = try! Fixture.string("switches-list.json")
 private let autoproxy = try! Fixture.string("autoproxy-settings.json")
 private let message = try! Fixture.string("message.json")
 private let switchID: SwitchID = "b7e3a9c2-4d1f-4e8a-9c0b-1a2b3c4d5e6f"
-private let guildSettings = #"{"proxying_enabled":true,"tag":"| TES","tag_enabled":true,"avatar_url":null,"display_name":"Example","name_format":null}"#
+private let guildSettings =
+    #"{"proxying_enabled":true,"tag":"| TES","tag_enabled":true,"avatar_url":null,"display_name":"Example","name_format":null}"#
 private let memberGuild = #"{"display_name":"Robin (Art)","avatar_url":null,"keep_proxy":null}"#
 
 /// Every seed call (35) plus the extras, with the request each must send.
 let allCalls: [CallCase] = [
-    .init(name: "get_system @me", method: "GET", path: "/v2/systems/@me", reply: system) { _ = try await $0.getSystem() },
+    .init(name: "get_system @me", method: "GET", path: "/v2/systems/@me", reply: system) {
+        _ = try await $0.getSystem()
+    },
     .init(name: "get_system by id (any case, dashed)", method: "GET", path: "/v2/systems/fxbtov", reply: system) {
         _ = try await $0.getSystem(.id(SystemID(String("FXB-TOV"))!))
     },
@@ -90,10 +93,12 @@ let allCalls: [CallCase] = [
     },
     .init(
         name: "new_member", method: "POST", path: "/v2/members",
-        body: #"{"name":"Robin","birthday":"0004-02-29","proxy_tags":[{"prefix":"r:","suffix":null}],"privacy":{"visibility":"private"}}"#,
+        body:
+            #"{"name":"Robin","birthday":"0004-02-29","proxy_tags":[{"prefix":"r:","suffix":null}],"privacy":{"visibility":"private"}}"#,
         reply: member
     ) {
-        var fields = MemberUpdate(birthday: .set(Birthday(month: 2, day: 29)!), proxyTags: .set([ProxyTag(prefix: "r:")!]))
+        var fields = MemberUpdate(
+            birthday: .set(Birthday(month: 2, day: 29)!), proxyTags: .set([ProxyTag(prefix: "r:")!]))
         fields.visibility = .set(.private)
         _ = try await $0.createMember(name: "Robin", fields)
     },
@@ -138,8 +143,12 @@ let allCalls: [CallCase] = [
         _ = try await $0.updateMemberGuildSettings(
             "hrnakw", guild: 100_000_000_000_000_001, MemberGuildSettingsUpdate(displayName: "Robin (Art)"))
     },
-    .init(name: "get_groups", method: "GET", path: "/v2/systems/@me/groups", reply: groups) { _ = try await $0.getGroups() },
-    .init(name: "get_groups with_members", method: "GET", path: "/v2/systems/@me/groups?with_members=true", reply: groups) {
+    .init(name: "get_groups", method: "GET", path: "/v2/systems/@me/groups", reply: groups) {
+        _ = try await $0.getGroups()
+    },
+    .init(
+        name: "get_groups with_members", method: "GET", path: "/v2/systems/@me/groups?with_members=true", reply: groups
+    ) {
         _ = try await $0.getGroups(withMembers: true)
     },
     .init(
@@ -150,7 +159,9 @@ let allCalls: [CallCase] = [
         fields.listPrivacy = .set(.private)
         _ = try await $0.createGroup(name: "Littles", fields)
     },
-    .init(name: "get_group", method: "GET", path: "/v2/groups/qwert", reply: group) { _ = try await $0.getGroup("qwert") },
+    .init(name: "get_group", method: "GET", path: "/v2/groups/qwert", reply: group) {
+        _ = try await $0.getGroup("qwert")
+    },
     .init(
         name: "update_group", method: "PATCH", path: "/v2/groups/qwert", body: #"{"description":"Our littles."}"#,
         reply: group
@@ -202,7 +213,8 @@ let allCalls: [CallCase] = [
         name: "update_switch members", method: "PATCH", path: "/v2/systems/@me/switches/\(switchID)/members",
         body: #"["kzvyp","hrnakw"]"#, reply: fronters
     ) { _ = try await $0.updateSwitchMembers(switchID, members: ["kzvyp", "hrnakw"]) },
-    .init(name: "delete_switch", method: "DELETE", path: "/v2/systems/@me/switches/\(switchID)", reply: "", status: 204) {
+    .init(name: "delete_switch", method: "DELETE", path: "/v2/systems/@me/switches/\(switchID)", reply: "", status: 204)
+    {
         try await $0.deleteSwitch(switchID)
     },
     .init(name: "get_message", method: "GET", path: "/v2/messages/1265798347125751828", reply: message) {
@@ -290,7 +302,9 @@ struct RequestShapeTests {
         await #expect(throws: PluralKitError.self) {
             try await client.updateAutoproxySettings(guild: 1, AutoproxyUpdate(mode: .member))
         }
-        await #expect(throws: PluralKitError.self) { try await client.updateMember("hrnakw", MemberUpdate(name: .clear)) }
+        await #expect(throws: PluralKitError.self) {
+            try await client.updateMember("hrnakw", MemberUpdate(name: .clear))
+        }
         #expect(stub.requests.isEmpty)
     }
 }

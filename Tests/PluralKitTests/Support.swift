@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PluralKitTesting
 import Synchronization
 import Testing
 
@@ -65,31 +66,8 @@ func makeClient<C: Clock<Duration>>(
 ) -> PluralKitClient {
     PluralKitClient(
         token: token,
-        configuration: .init(baseURL: "http://pk.test/v2/", userAgent: "pkfrontd-tests", rateLimit: rateLimit, retry: retry),
+        configuration: .init(
+            baseURL: "http://pk.test/v2/", userAgent: "pkfrontd-tests", rateLimit: rateLimit, retry: retry),
         transport: transport, clock: clock, wallClock: wallClock,
         logger: logger ?? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-}
-
-/// A log handler that keeps every rendered line.
-struct CapturingLogHandler: LogHandler {
-    final class Store: Sendable {
-        let lines = Mutex<[String]>([])
-        var all: [String] { lines.withLock { $0 } }
-    }
-    let store: Store
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    init(_ store: Store) { self.store = store }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let all = metadata.merging(event.metadata ?? [:]) { $1 }
-        let rendered = "\(event.level) \(event.message) \(all.map { "\($0)=\($1)" }.sorted().joined(separator: " "))"
-        store.lines.withLock { $0.append(rendered) }
-    }
 }

@@ -22,7 +22,8 @@ struct CorpusTests {
         for d in result.diagnostics {
             #expect(d.location.line >= 1 && d.location.column >= 1, "\(d)")
             #expect(!d.message.isEmpty)
-            #expect(d.description.hasPrefix("\(path):\(d.location.line):\(d.location.column): \(d.severity.rawValue): "))
+            #expect(
+                d.description.hasPrefix("\(path):\(d.location.line):\(d.location.column): \(d.severity.rawValue): "))
         }
         #expect((result.ruleSet == nil) == result.diagnostics.hasErrors)
         return result
@@ -56,14 +57,19 @@ struct CorpusTests {
         #expect(first("deep-nesting.yaml").contains("nested"))
         #expect(first("undefined-alias.yaml").contains("undefined alias"))
         #expect(first("tabs.yaml").contains("tabs"))
-        #expect(first("duplicate-keys.yaml") == "3:3: duplicate key 'Work': it was already set at line 2, column 3; each key may appear once in a mapping")
+        #expect(
+            first("duplicate-keys.yaml")
+                == "3:3: duplicate key 'Work': it was already set at line 2, column 3; each key may appear once in a mapping"
+        )
         #expect(first("two-documents.yaml").contains("not valid YAML"))
         let bom = try #require(RuleLoader(directory: demoDirectory).load(path: Self.corpus + "/bom-crlf.yaml").ruleSet)
         #expect(bom.rules.map(\.name) == ["crlf and bom"])
         let templates = RuleLoader(directory: demoDirectory).load(path: Self.corpus + "/bad-templates.yaml").diagnostics
         #expect(templates.filter { $0.severity == .error }.count == 9, "\(templates.map(\.description))")
         let members = RuleLoader(directory: demoDirectory).load(path: Self.corpus + "/unknown-members.yaml").diagnostics
-        #expect(members.map(\.message).filter { $0.hasPrefix("unknown member") || $0.hasPrefix("unknown group") }.count == 5)
+        #expect(
+            members.map(\.message).filter { $0.hasPrefix("unknown member") || $0.hasPrefix("unknown group") }.count == 5
+        )
         let wrong = RuleLoader(directory: demoDirectory).load(path: Self.corpus + "/wrong-types.yaml").diagnostics
         #expect(wrong.count >= 6, "\(wrong.map(\.description))")
     }
@@ -76,11 +82,15 @@ struct CorpusTests {
         let clock = ContinuousClock()
         let start = clock.now
         let result = loadChecked(path: big)
-        #expect(result.diagnostics.map(\.description) == ["\(big):1:1: error: the file is 10.0 MB; rule files may be at most 1 MB (split the rules into a directory of files)"])
+        #expect(
+            result.diagnostics.map(\.description) == [
+                "\(big):1:1: error: the file is 10.0 MB; rule files may be at most 1 MB (split the rules into a directory of files)"
+            ])
         // Refused by size, not parsed: far quicker than parsing 10 MB would be (not a timing test; a sanity bound).
         #expect(clock.now - start < .seconds(5))
         // Exactly 1 MB is accepted.
-        let limit = try dir.write("limit.yaml", "rules: []\n" + String(repeating: "#", count: YAMLReader.maxBytes - 11) + "\n")
+        let limit = try dir.write(
+            "limit.yaml", "rules: []\n" + String(repeating: "#", count: YAMLReader.maxBytes - 11) + "\n")
         #expect(loadChecked(path: limit).ruleSet != nil)
     }
 
@@ -111,7 +121,10 @@ struct CorpusTests {
                 var bytes = original
                 for _ in 0..<(1 + Int(rng.next() % 4)) {
                     let at = Int(rng.next() % UInt64(bytes.count))
-                    let choices: [UInt8] = [0x09, 0x0A, 0x20, 0x22, 0x27, 0x2D, 0x3A, 0x5B, 0x5D, 0x7B, 0x7D, 0x2A, 0x26, 0x23, 0xFF, UInt8(rng.next() % 256)]
+                    let choices: [UInt8] = [
+                        0x09, 0x0A, 0x20, 0x22, 0x27, 0x2D, 0x3A, 0x5B, 0x5D, 0x7B, 0x7D, 0x2A, 0x26, 0x23, 0xFF,
+                        UInt8(rng.next() % 256),
+                    ]
                     bytes[at] = choices[Int(rng.next() % UInt64(choices.count))]
                 }
                 try Data(bytes).write(to: URL(fileURLWithPath: path))

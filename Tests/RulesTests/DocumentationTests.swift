@@ -1,5 +1,5 @@
-import FrontEvents
 import Foundation
+import FrontEvents
 import Testing
 
 @testable import Rules
@@ -23,8 +23,9 @@ struct DocumentationTests {
             } else if current != nil, line == "```" {
                 let text = current!.joined(separator: "\n") + "\n"
                 if text.hasPrefix("- name:") {
-                    out.append("aliases: { Art Club: \"100000000000000001\", Work: \"100000000000000002\" }\nrules:\n"
-                        + current!.map { "  " + $0 }.joined(separator: "\n") + "\n")
+                    out.append(
+                        "aliases: { Art Club: \"100000000000000001\", Work: \"100000000000000002\" }\nrules:\n"
+                            + current!.map { "  " + $0 }.joined(separator: "\n") + "\n")
                 } else {
                     out.append(text)
                 }
@@ -56,7 +57,9 @@ struct DocumentationTests {
         words += FileParser.topKeys + FileParser.settingKeys + FileParser.ruleKeys
         words += RuleParser.conditionKeys + RuleParser.frontKeys + RuleParser.actionKeys
         words += ["fronting_for", "at", "days", "anyone", "at_least", "at_most", "less_than", "in_group", "is"]
-        words += (RuleParser.systemFields + RuleParser.systemServerFields + RuleParser.memberFields + RuleParser.memberServerFields).map(\.0)
+        words +=
+            (RuleParser.systemFields + RuleParser.systemServerFields + RuleParser.memberFields
+            + RuleParser.memberServerFields).map(\.0)
         words += TemplateVariables.common.keys
         for trigger in EventKind.allCases.map({ Trigger.Kind.event($0) }) + [.frontingFor(.seconds(1), .anyMember)] {
             words += TemplateVariables.extra(for: trigger).keys
@@ -64,7 +67,9 @@ struct DocumentationTests {
         if case .object(let fields) = TemplateVariables.member { words += fields.keys }
         if case .object(let fields) = TemplateVariables.switchInfo { words += fields.keys }
         let missing = Set(words).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "`")) }.filter { plain in
-            !["`\(plain)`", "`\(plain):", "\(plain):", "`\(plain) ", " \(plain),", "`\(plain).", "\(plain)`"].contains { text.contains($0) }
+            !["`\(plain)`", "`\(plain):", "\(plain):", "`\(plain) ", " \(plain),", "`\(plain).", "\(plain)`"].contains {
+                text.contains($0)
+            }
         }
         #expect(missing.isEmpty, "rules/README.md does not mention \(missing.sorted())")
     }

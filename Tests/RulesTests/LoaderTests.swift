@@ -9,8 +9,14 @@ struct LoaderTests {
     @Test("a directory merges its *.yaml files in name order; same alias twice with the same id is fine")
     func directoryMerge() throws {
         let dir = try TempDir()
-        _ = try dir.write("20-b.yaml", "aliases: { Work: \"100000000000000002\" }\nrules:\n  - name: second\n    when: switch\n    do: [ { autoproxy: { server: Art Club, mode: front } } ]\n")
-        _ = try dir.write("10-a.yaml", "aliases: { Art Club: \"100000000000000001\", Work: \"100000000000000002\" }\nsettings: { settle: 3s }\nrules:\n  - name: first\n    when: switch\n    do: [ { log: hi } ]\n")
+        _ = try dir.write(
+            "20-b.yaml",
+            "aliases: { Work: \"100000000000000002\" }\nrules:\n  - name: second\n    when: switch\n    do: [ { autoproxy: { server: Art Club, mode: front } } ]\n"
+        )
+        _ = try dir.write(
+            "10-a.yaml",
+            "aliases: { Art Club: \"100000000000000001\", Work: \"100000000000000002\" }\nsettings: { settle: 3s }\nrules:\n  - name: first\n    when: switch\n    do: [ { log: hi } ]\n"
+        )
         _ = try dir.write("notes.txt", "not a rule file")
         _ = try dir.write(".hidden.yaml", "garbage: [")
         try FileManager.default.createDirectory(atPath: dir.path + "/old.yaml", withIntermediateDirectories: false)
@@ -27,29 +33,39 @@ struct LoaderTests {
     func conflicts() throws {
         let dir = try TempDir()
         _ = try dir.write("a.yaml", "aliases:\n  Work: \"100000000000000002\"\nsettings:\n  settle: 3s\nrules: []\n")
-        let b = try dir.write("b.yaml", "aliases:\n  Work: \"100000000000000009\"\nsettings:\n  settle: 4s\nrules: []\n")
+        let b = try dir.write(
+            "b.yaml", "aliases:\n  Work: \"100000000000000009\"\nsettings:\n  settle: 4s\nrules: []\n")
         let a = dir.path + "/a.yaml"
         let result = RuleLoader(directory: demoDirectory).load(path: dir.path)
         #expect(result.ruleSet == nil)
-        #expect(result.diagnostics.map(\.description) == [
-            "\(b):2:3: error: the alias 'Work' is already defined at \(a):2:3 as 100000000000000002; an alias can stand for one server only",
-            "\(b):4:3: error: the setting 'settle' is already set at \(a):4:3 to a different value; set each setting in one file only",
-        ])
+        #expect(
+            result.diagnostics.map(\.description) == [
+                "\(b):2:3: error: the alias 'Work' is already defined at \(a):2:3 as 100000000000000002; an alias can stand for one server only",
+                "\(b):4:3: error: the setting 'settle' is already set at \(a):4:3 to a different value; set each setting in one file only",
+            ])
     }
 
     @Test("the exec and webhook opt-in covers only its own file")
     func optInPerFile() throws {
         let dir = try TempDir()
-        _ = try dir.write("a.yaml", "allow: [exec]\nrules:\n  - name: a\n    when: switch\n    do: [ { exec: [\"/bin/true\"] } ]\n")
-        let b = try dir.write("b.yaml", "rules:\n  - name: b\n    when: switch\n    do: [ { exec: [\"/bin/true\"] } ]\n")
+        _ = try dir.write(
+            "a.yaml", "allow: [exec]\nrules:\n  - name: a\n    when: switch\n    do: [ { exec: [\"/bin/true\"] } ]\n")
+        let b = try dir.write(
+            "b.yaml", "rules:\n  - name: b\n    when: switch\n    do: [ { exec: [\"/bin/true\"] } ]\n")
         let result = RuleLoader(directory: demoDirectory).load(path: dir.path)
-        #expect(result.diagnostics.map(\.description) == ["\(b):4:13: error: `exec` is off unless the file opts in: add `allow: [exec]` at the top of \(b)"])
+        #expect(
+            result.diagnostics.map(\.description) == [
+                "\(b):4:13: error: `exec` is off unless the file opts in: add `allow: [exec]` at the top of \(b)"
+            ])
     }
 
     @Test("missing paths and empty directories")
     func missing() throws {
         let gone = RuleLoader(directory: nil).load(path: "/nonexistent/rules.yaml")
-        #expect(gone.diagnostics.map(\.description) == ["/nonexistent/rules.yaml:1:1: error: /nonexistent/rules.yaml: no such file or directory"])
+        #expect(
+            gone.diagnostics.map(\.description) == [
+                "/nonexistent/rules.yaml:1:1: error: /nonexistent/rules.yaml: no such file or directory"
+            ])
         let dir = try TempDir()
         let empty = RuleLoader(directory: nil).load(path: dir.path)
         #expect(empty.ruleSet?.rules.isEmpty == true)
@@ -91,39 +107,54 @@ struct LoaderTests {
                 .init(id: "fghij", uuid: nil, name: "Sam", displayName: nil),
                 .init(id: "klmno", uuid: nil, name: "Sam", displayName: "Sammy"),
             ], groups: [], source: "the list")
-        let rule = { (who: String) in "rules:\n  - name: a\n    when: switch\n    if: { fronters: { first: \"\(who)\" } }\n    do: [ { log: hi } ]\n" }
+        let rule = { (who: String) in
+            "rules:\n  - name: a\n    when: switch\n    if: { fronters: { first: \"\(who)\" } }\n    do: [ { log: hi } ]\n"
+        }
         for ok in ["Alex", "alex", "Lex ✨", "ABCDE", "11111111-2222-4333-8444-555555555555", "Sammy", "fghij"] {
             let result = load(rule(ok), directory: directory)
             #expect(result.diagnostics.isEmpty, "\(ok): \(result.diagnostics.map(\.description))")
         }
         #expect(load(rule("Alex"), directory: directory).ruleSet?.memberIDs == ["Alex": "abcde"])
-        #expect(problems(rule("Sam"), directory: directory) == ["4:30: error: several members are called 'Sam' (fghij, klmno); use the id instead"])
+        #expect(
+            problems(rule("Sam"), directory: directory) == [
+                "4:30: error: several members are called 'Sam' (fghij, klmno); use the id instead"
+            ])
     }
 
     @Test("without a member list, names are warnings and the rules still load")
     func offlineNames() {
-        let result = load("rules:\n  - name: a\n    when: switch\n    if: { fronters: { any_in_group: Littles } }\n    do: [ { log: hi } ]\n", directory: nil)
+        let result = load(
+            "rules:\n  - name: a\n    when: switch\n    if: { fronters: { any_in_group: Littles } }\n    do: [ { log: hi } ]\n",
+            directory: nil)
         #expect(result.ruleSet != nil)
-        #expect(result.diagnostics.map(\.description) == [
-            "rules.yaml:4:37: warning: group 'Littles' was not checked: no token was given and the state directory has no cached member list"
-        ])
+        #expect(
+            result.diagnostics.map(\.description) == [
+                "rules.yaml:4:37: warning: group 'Littles' was not checked: no token was given and the state directory has no cached member list"
+            ])
     }
 
     @Test("settings: defaults and every key")
     func settings() throws {
         #expect(try #require(load("rules: []").ruleSet).settings == RuleSettings())
-        let set = try #require(load("""
-            settings:
-              settle: 1m30s
-              cooldown: 10m
-              timezone: America/New_York
-              dry_run: yes
-              quiet_hours: { from: "22:30", to: "6:00", days: [fri, sat], mode: skip }
-            rules: []
-            """).ruleSet)
+        let set = try #require(
+            load(
+                """
+                settings:
+                  settle: 1m30s
+                  cooldown: 10m
+                  timezone: America/New_York
+                  dry_run: yes
+                  quiet_hours: { from: "22:30", to: "6:00", days: [fri, sat], mode: skip }
+                rules: []
+                """
+            ).ruleSet)
         #expect(set.settings.settle == .seconds(90) && set.settings.cooldown == .seconds(600))
         #expect(set.settings.timezone == "America/New_York" && set.settings.dryRun)
-        #expect(set.settings.quietHours == QuietHours(window: .init(from: .init(hour: 22, minute: 30), to: .init(hour: 6, minute: 0)), days: [.friday, .saturday], mode: .skip))
+        #expect(
+            set.settings.quietHours
+                == QuietHours(
+                    window: .init(from: .init(hour: 22, minute: 30), to: .init(hour: 6, minute: 0)),
+                    days: [.friday, .saturday], mode: .skip))
     }
 
     @Test("every condition form parses")
@@ -153,16 +184,26 @@ struct LoaderTests {
             """
         let result = load(yaml)
         #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.description))")
-        guard case .any(let parts, _) = try #require(result.ruleSet?.rules.first?.condition) else { Issue.record("any"); return }
+        guard case .any(let parts, _) = try #require(result.ruleSet?.rules.first?.condition) else {
+            Issue.record("any")
+            return
+        }
         #expect(parts.count == 15)
-        guard case .days(let days, _) = parts[12] else { Issue.record("days"); return }
+        guard case .days(let days, _) = parts[12] else {
+            Issue.record("days")
+            return
+        }
         #expect(days == [.monday, .tuesday, .wednesday])
     }
 
     @Test("webhook bodies: plain numbers as JSON writes them stay numbers, anything else is text")
     func jsonNumbers() {
-        for number in ["0", "-1", "2.5", "1e3", "-0.5E-2", "100000000000000001"] { #expect(RuleParser.isJSONNumber(number), "\(number)") }
-        for text in ["", "-", ".5", "5.", "01", "0x1F", "inf", "nan", "+1", "1e", "1_000", "1.2.3"] { #expect(!RuleParser.isJSONNumber(text), "\(text)") }
+        for number in ["0", "-1", "2.5", "1e3", "-0.5E-2", "100000000000000001"] {
+            #expect(RuleParser.isJSONNumber(number), "\(number)")
+        }
+        for text in ["", "-", ".5", "5.", "01", "0x1F", "inf", "nan", "+1", "1e", "1_000", "1.2.3"] {
+            #expect(!RuleParser.isJSONNumber(text), "\(text)")
+        }
     }
 
     @Test("every action form parses")
@@ -190,10 +231,20 @@ struct LoaderTests {
         #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.description))")
         #expect(result.ruleSet?.rules.first?.description == "Every action once.")
         let actions = try #require(result.ruleSet?.rules.first?.actions)
-        #expect(actions.map(\.name) == ["autoproxy", "autoproxy", "system", "system_server", "member", "member_server", "log_switch", "log", "exec", "webhook"])
-        guard case .system(let changes) = actions[2].kind, case .text(let color) = changes[4].value else { Issue.record("system"); return }
+        #expect(
+            actions.map(\.name) == [
+                "autoproxy", "autoproxy", "system", "system_server", "member", "member_server", "log_switch", "log",
+                "exec", "webhook",
+            ])
+        guard case .system(let changes) = actions[2].kind, case .text(let color) = changes[4].value else {
+            Issue.record("system")
+            return
+        }
         #expect(color.source == "ff8800")
-        guard case .webhook(let hook) = actions[9].kind, case .object(let body) = hook.body else { Issue.record("webhook"); return }
+        guard case .webhook(let hook) = actions[9].kind, case .object(let body) = hook.body else {
+            Issue.record("webhook")
+            return
+        }
         #expect(body.map(\.key) == ["who", "count", "on", "none", "list"])
         #expect(actions.filter(\.writesToPluralKit).count == 7)
     }

@@ -7,7 +7,8 @@ import Testing
 /// The demo system's names (as `pkfrontd fake-api --demo` has them), for tests that do not need the server.
 let demoDirectory = NameDirectory(
     members: [
-        ("aaaaa", "Alex"), ("bbbbb", "Sam"), ("ccccc", "Kit"), ("ddddd", "Jordan"), ("eeeee", "Robin"), ("fffff", "Morgan"),
+        ("aaaaa", "Alex"), ("bbbbb", "Sam"), ("ccccc", "Kit"), ("ddddd", "Jordan"), ("eeeee", "Robin"),
+        ("fffff", "Morgan"),
         ("ggggg", "Quinn"), ("hhhhh", "Riley"),
     ].enumerated().map { i, m in
         .init(id: m.0, uuid: "00000000-0000-4000-8000-00000000000\(i)", name: m.1, displayName: nil)
@@ -34,7 +35,9 @@ func load(_ text: String, directory: NameDirectory? = demoDirectory) -> RuleLoad
 
 /// The diagnostics as `line:column: severity: message` (file name dropped).
 func problems(_ text: String, directory: NameDirectory? = demoDirectory) -> [String] {
-    load(text, directory: directory).diagnostics.map { "\($0.location.line):\($0.location.column): \($0.severity.rawValue): \($0.message)" }
+    load(text, directory: directory).diagnostics.map {
+        "\($0.location.line):\($0.location.column): \($0.severity.rawValue): \($0.message)"
+    }
 }
 
 /// A scratch directory removed when the test ends.

@@ -12,7 +12,8 @@ func logRule(_ template: String, name: String = "r") -> String {
 struct TemplateLimitTests {
     @Test("600 nested sections (which crashed check and run) are refused at the 33rd, with line and column")
     func deepNesting() {
-        let template = String(repeating: "{{#fronters}}", count: 600) + "x" + String(repeating: "{{/fronters}}", count: 600)
+        let template =
+            String(repeating: "{{#fronters}}", count: 600) + "x" + String(repeating: "{{/fronters}}", count: 600)
         let result = load("rules:\n" + logRule(template))
         #expect(result.ruleSet == nil)
         let errors = result.diagnostics.filter { $0.severity == .error }
@@ -24,7 +25,8 @@ struct TemplateLimitTests {
 
     @Test("32 nested sections are fine")
     func nestingAtTheLimit() {
-        let template = String(repeating: "{{#fronters}}", count: 32) + "{{name}}" + String(repeating: "{{/fronters}}", count: 32)
+        let template =
+            String(repeating: "{{#fronters}}", count: 32) + "{{name}}" + String(repeating: "{{/fronters}}", count: 32)
         #expect(load("rules:\n" + logRule(template)).ruleSet != nil)
     }
 
@@ -47,7 +49,9 @@ struct TemplateLimitTests {
         #expect(over.first?.location.line == 6 + 100 * 5)
     }
 
-    @Test("10 000 unknown variables are each reported at their own tag (placing them is linear now; `make bench-check` measures 50 000 and more)")
+    @Test(
+        "10 000 unknown variables are each reported at their own tag (placing them is linear now; `make bench-check` measures 50 000 and more)"
+    )
     func manyUnknownVariables() {
         let template = (0..<100).map { "{{nope\($0)}}" }.joined()
         let text = "rules:\n" + (0..<100).map { logRule(template, name: "r\($0)") }.joined()

@@ -52,36 +52,67 @@ struct TemplateTests {
 
     @Test("variables are checked per trigger, inside sections too")
     func variables() {
-        #expect(problems("rules:\n  - name: a\n    when: switch\n    do:\n      - log: \"{{#added}}{{ shown }}{{/added}}\"\n").isEmpty)
-        #expect(problems("rules:\n  - name: a\n    when: switch\n    do:\n      - log: \"{{#added}}{{ showm }}{{/added}}\"\n")
-            == ["5:25: error: unknown template variable 'showm' (did you mean 'shown'?); available here: added, added_names, display_name, event, first, fronter_count, fronter_names, fronters, id, name, now, previous_first, previous_fronters, previous_names, removed, removed_names, rule, shown, switch, system, uuid"])
-        #expect(problems("rules:\n  - name: a\n    when: switch\n    do:\n      - log: \"{{ fronters.name }}\"\n")
-            == ["5:15: error: 'fronters' is a list: use {{#fronters}}…{{/fronters}} to go through it"])
-        #expect(problems("rules:\n  - name: a\n    when: api_unreachable\n    do:\n      - log: \"{{ error }} ({{ system.name }})\"\n").isEmpty)
-        #expect(problems("rules:\n  - name: a\n    when: { fronting_for: 1h }\n    do:\n      - log: \"{{ duration }} {{ member.name }}\"\n")
+        #expect(
+            problems(
+                "rules:\n  - name: a\n    when: switch\n    do:\n      - log: \"{{#added}}{{ shown }}{{/added}}\"\n"
+            ).isEmpty)
+        #expect(
+            problems(
+                "rules:\n  - name: a\n    when: switch\n    do:\n      - log: \"{{#added}}{{ showm }}{{/added}}\"\n")
+                == [
+                    "5:25: error: unknown template variable 'showm' (did you mean 'shown'?); available here: added, added_names, display_name, event, first, fronter_count, fronter_names, fronters, id, name, now, previous_first, previous_fronters, previous_names, removed, removed_names, rule, shown, switch, system, uuid"
+                ])
+        #expect(
+            problems("rules:\n  - name: a\n    when: switch\n    do:\n      - log: \"{{ fronters.name }}\"\n")
+                == ["5:15: error: 'fronters' is a list: use {{#fronters}}…{{/fronters}} to go through it"])
+        #expect(
+            problems(
+                "rules:\n  - name: a\n    when: api_unreachable\n    do:\n      - log: \"{{ error }} ({{ system.name }})\"\n"
+            ).isEmpty)
+        #expect(
+            problems(
+                "rules:\n  - name: a\n    when: { fronting_for: 1h }\n    do:\n      - log: \"{{ duration }} {{ member.name }}\"\n"
+            )
             .first?.hasPrefix("5:30: error: unknown template variable 'member'") == true)
-        #expect(problems("rules:\n  - name: a\n    when: { fronting_for: 1h, member: Alex }\n    do:\n      - log: \"{{ duration }} {{ member.name }}\"\n").isEmpty)
-        #expect(problems("rules:\n  - name: a\n    when: daemon_started\n    do:\n      - log: \"{{ version }}: {{ rules_loaded }} rules\"\n").isEmpty)
-        #expect(problems("rules:\n  - name: a\n    when: switch_edited\n    do:\n      - log: \"{{ before.id }} → {{ after.fronter_names }}\"\n").isEmpty)
+        #expect(
+            problems(
+                "rules:\n  - name: a\n    when: { fronting_for: 1h, member: Alex }\n    do:\n      - log: \"{{ duration }} {{ member.name }}\"\n"
+            ).isEmpty)
+        #expect(
+            problems(
+                "rules:\n  - name: a\n    when: daemon_started\n    do:\n      - log: \"{{ version }}: {{ rules_loaded }} rules\"\n"
+            ).isEmpty)
+        #expect(
+            problems(
+                "rules:\n  - name: a\n    when: switch_edited\n    do:\n      - log: \"{{ before.id }} → {{ after.fronter_names }}\"\n"
+            ).isEmpty)
     }
 
     @Test("the position of a template problem is found on later lines of a block scalar")
     func blockPositions() {
-        let yaml = "rules:\n  - name: a\n    when: switch\n    do:\n      - log: |\n          first line\n          second {{ nope }} here\n"
+        let yaml =
+            "rules:\n  - name: a\n    when: switch\n    do:\n      - log: |\n          first line\n          second {{ nope }} here\n"
         #expect(problems(yaml).first?.hasPrefix("7:18: error: unknown template variable 'nope'") == true)
     }
 
     @Test("columns count Unicode scalars, as the YAML parser does (also after emoji)")
     func unicodeColumns() {
-        let yaml = "rules:\n  - name: a\n    when: switch\n    do: [ { log: \"🏳️‍🌈 ééé {{ nope }}\" } ]\n    if: { fronters: { include: [Ålex, Zed] } }\n"
+        let yaml =
+            "rules:\n  - name: a\n    when: switch\n    do: [ { log: \"🏳️‍🌈 ééé {{ nope }}\" } ]\n    if: { fronters: { include: [Ålex, Zed] } }\n"
         let found = problems(yaml).map { String($0.prefix { $0 != " " }) }
         #expect(found == ["4:28:", "5:33:", "5:39:"], "\(problems(yaml))")
     }
 
     @Test("a member given as a template is checked as one")
     func memberTemplate() {
-        #expect(problems("aliases: { Work: \"100000000000000002\" }\nrules:\n  - name: a\n    when: switch\n    do:\n      - autoproxy: { server: Work, member: \"{{ first.id }}\" }\n").isEmpty)
-        #expect(problems("aliases: { Work: \"100000000000000002\" }\nrules:\n  - name: a\n    when: switch\n    do:\n      - autoproxy: { server: Work, member: \"{{ frist.id }}\" }\n")
+        #expect(
+            problems(
+                "aliases: { Work: \"100000000000000002\" }\nrules:\n  - name: a\n    when: switch\n    do:\n      - autoproxy: { server: Work, member: \"{{ first.id }}\" }\n"
+            ).isEmpty)
+        #expect(
+            problems(
+                "aliases: { Work: \"100000000000000002\" }\nrules:\n  - name: a\n    when: switch\n    do:\n      - autoproxy: { server: Work, member: \"{{ frist.id }}\" }\n"
+            )
             .first?.hasPrefix("6:45: error: unknown template variable 'frist'") == true)
     }
 }

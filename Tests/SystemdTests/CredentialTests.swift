@@ -4,13 +4,18 @@ import Testing
 @testable import Systemd
 
 /// The naming pkfrontd uses (the Systemd target itself names no program).
-let pkNaming = CredentialNaming(environmentVariable: "PK_TOKEN", hint: "the token from `pk;token` (64 characters, no spaces)")
+let pkNaming = CredentialNaming(
+    environmentVariable: "PK_TOKEN", hint: "the token from `pk;token` (64 characters, no spaces)")
 
 extension Credentials {
-    static func resolve(tokenFile: String?, configTokenFile: String?, environment: [String: String]) throws -> Credential? {
+    static func resolve(tokenFile: String?, configTokenFile: String?, environment: [String: String]) throws
+        -> Credential?
+    {
         try resolve(tokenFile: tokenFile, configTokenFile: configTokenFile, environment: environment, naming: pkNaming)
     }
-    static func read(_ path: String, checkMode: Bool) throws -> String { try read(path, checkMode: checkMode, naming: pkNaming) }
+    static func read(_ path: String, checkMode: Bool) throws -> String {
+        try read(path, checkMode: checkMode, naming: pkNaming)
+    }
 }
 
 /// A temporary directory removed after the test.
@@ -35,15 +40,21 @@ struct CredentialTests {
     func sources() throws {
         let dir = try TempDir()
         let file = try dir.file("token", "from-file\n", mode: 0o600)
-        #expect(try Credentials.resolve(tokenFile: file, configTokenFile: nil, environment: [:])?.reveal() == "from-file")
+        #expect(
+            try Credentials.resolve(tokenFile: file, configTokenFile: nil, environment: [:])?.reveal() == "from-file")
         try FileManager.default.createDirectory(atPath: dir.path + "/creds", withIntermediateDirectories: true)
         _ = try dir.file("creds/token", "from-credential", mode: 0o644)  // systemd owns the mode
-        let credential = try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["CREDENTIALS_DIRECTORY": dir.path + "/creds"])
+        let credential = try Credentials.resolve(
+            tokenFile: nil, configTokenFile: nil, environment: ["CREDENTIALS_DIRECTORY": dir.path + "/creds"])
         #expect(credential?.reveal() == "from-credential")
         #expect(credential?.origin == .systemdCredential(dir.path + "/creds/token"))
-        #expect(try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": "from-env\n"])?.reveal() == "from-env")
+        #expect(
+            try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": "from-env\n"])?
+                .reveal() == "from-env")
         let config = try dir.file("config-token", "from-config", mode: 0o400)
-        #expect(try Credentials.resolve(tokenFile: nil, configTokenFile: config, environment: [:])?.origin == .configTokenFile(config))
+        #expect(
+            try Credentials.resolve(tokenFile: nil, configTokenFile: config, environment: [:])?.origin
+                == .configTokenFile(config))
         #expect(try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: [:]) == nil)
     }
 
@@ -56,12 +67,20 @@ struct CredentialTests {
         _ = try dir.file("creds/token", "credential", mode: 0o600)
         let env = ["CREDENTIALS_DIRECTORY": dir.path + "/creds", "PK_TOKEN": "env"]
         #expect(try Credentials.resolve(tokenFile: file, configTokenFile: config, environment: env)?.reveal() == "file")
-        #expect(try Credentials.resolve(tokenFile: nil, configTokenFile: config, environment: env)?.reveal() == "credential")
-        #expect(try Credentials.resolve(tokenFile: nil, configTokenFile: config, environment: ["PK_TOKEN": "env", "CREDENTIALS_DIRECTORY": dir.path + "/empty"])?.reveal() == "env")
-        #expect(try Credentials.resolve(tokenFile: nil, configTokenFile: config, environment: [:])?.reveal() == "config")
+        #expect(
+            try Credentials.resolve(tokenFile: nil, configTokenFile: config, environment: env)?.reveal() == "credential"
+        )
+        #expect(
+            try Credentials.resolve(
+                tokenFile: nil, configTokenFile: config,
+                environment: ["PK_TOKEN": "env", "CREDENTIALS_DIRECTORY": dir.path + "/empty"])?.reveal() == "env")
+        #expect(
+            try Credentials.resolve(tokenFile: nil, configTokenFile: config, environment: [:])?.reveal() == "config")
     }
 
-    @Test("a group- or world-readable token file is refused, naming the file and the fix", arguments: [0o640, 0o644, 0o604, 0o660])
+    @Test(
+        "a group- or world-readable token file is refused, naming the file and the fix",
+        arguments: [0o640, 0o644, 0o604, 0o660])
     func permissions(mode: Int) throws {
         let dir = try TempDir()
         let file = try dir.file("token", "secret-value", mode: mode)
@@ -80,7 +99,9 @@ struct CredentialTests {
     func badFiles() throws {
         let dir = try TempDir()
         func code(_ path: String) -> CredentialError.Code? {
-            do { _ = try Credentials.read(path, checkMode: true) } catch let error as CredentialError { return error.code } catch {}
+            do { _ = try Credentials.read(path, checkMode: true) } catch let error as CredentialError {
+                return error.code
+            } catch {}
             return nil
         }
         #expect(code(dir.path + "/none") == .unreadable)
@@ -91,7 +112,8 @@ struct CredentialTests {
 
     @Test("a credential never shows its secret")
     func redacted() throws {
-        let c = try #require(try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": "hunter2-secret"]))
+        let c = try #require(
+            try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": "hunter2-secret"]))
         for text in ["\(c)", String(reflecting: c), c.description] { #expect(!text.contains("hunter2")) }
     }
 }
@@ -112,12 +134,16 @@ struct TokenValidationTests {
         ("non-ASCII", "\(token)é\n", "non-ASCII"),
     ]
 
-    @Test("each bad token file is refused through --token-file, the systemd credential and the config's token_file; the message names the source, never the value")
+    @Test(
+        "each bad token file is refused through --token-file, the systemd credential and the config's token_file; the message names the source, never the value"
+    )
     func files() throws {
         for (name, content, reason) in Self.bad {
             let dir = try TempDir()
             let file = dir.path + "/token"
-            #expect(FileManager.default.createFile(atPath: file, contents: Data(content.utf8), attributes: [.posixPermissions: 0o600]))
+            #expect(
+                FileManager.default.createFile(
+                    atPath: file, contents: Data(content.utf8), attributes: [.posixPermissions: 0o600]))
             let cases: [(String?, String?, [String: String], String)] = [
                 (file, nil, [:], "the token file \(file)"),
                 (nil, nil, ["CREDENTIALS_DIRECTORY": dir.path], "the systemd credential \(file)"),
@@ -125,7 +151,8 @@ struct TokenValidationTests {
             ]
             for (tokenFile, configFile, environment, source) in cases {
                 do {
-                    _ = try Credentials.resolve(tokenFile: tokenFile, configTokenFile: configFile, environment: environment)
+                    _ = try Credentials.resolve(
+                        tokenFile: tokenFile, configTokenFile: configFile, environment: environment)
                     Issue.record("\(name) through \(source) was accepted")
                 } catch let error as CredentialError {
                     #expect(error.description.contains(source), "\(name): \(error)")
@@ -139,7 +166,9 @@ struct TokenValidationTests {
     @Test("PK_TOKEN with a newline, a CR or spaces inside is refused; one trailing newline is fine")
     func environment() throws {
         for value in ["\(Self.token)\nmore", "\(Self.token)\r\n\r\n", "\(Self.token) x", "\r\(Self.token)"] {
-            #expect(throws: CredentialError.self) { try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": value]) }
+            #expect(throws: CredentialError.self) {
+                try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": value])
+            }
             do {
                 _ = try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": value])
             } catch {
@@ -147,7 +176,10 @@ struct TokenValidationTests {
                 #expect(!"\(error)".contains(Self.token.prefix(20)))
             }
         }
-        #expect(try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": Self.token + "\r\n"])?.reveal() == Self.token)
+        #expect(
+            try Credentials.resolve(
+                tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": Self.token + "\r\n"])?.reveal()
+                == Self.token)
     }
 
     @Test("a value that looks like a token is not repeated: a token pasted as --token-file")

@@ -32,13 +32,21 @@ func journalctl(_ arguments: [String]) throws -> String {
 struct JournalTests {
     @Test("a real journald is available when CI requires it")
     func journalPresentInCI() {
-        if requireJournal { #expect(journalAvailable, "CI=true but no journald socket: run the suite inside Tests/system/journald-sandbox.sh") }
+        if requireJournal {
+            #expect(
+                journalAvailable,
+                "CI=true but no journald socket: run the suite inside Tests/system/journald-sandbox.sh")
+        }
     }
 
-    @Test("entries are read back with every field intact: multi-line, non-ASCII, repeated", .enabled(if: journalAvailable))
+    @Test(
+        "entries are read back with every field intact: multi-line, non-ASCII, repeated", .enabled(if: journalAvailable)
+    )
     func roundTrip() throws {
         let run = UUID().uuidString.replacingOccurrences(of: "-", with: "")
-        var logger = Logger(label: "test") { _ in JournalLogHandler(identifier: "pkfrontd-test", fieldPrefix: "PK_", output: .journal) }
+        var logger = Logger(label: "test") { _ in
+            JournalLogHandler(identifier: "pkfrontd-test", fieldPrefix: "PK_", output: .journal)
+        }
         logger.logLevel = .debug
         logger[metadataKey: "PK_SYSTEM"] = "fxbtov"
         logger.notice(
@@ -49,7 +57,9 @@ struct JournalTests {
             ])
         _ = try journalctl(["--sync"])
         let output = try journalctl(["-o", "json", "--no-pager", "PK_TEST_RUN=\(run)"])
-        let entries = output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let entries = output.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
         #expect(entries.count == 1)
         let entry = try #require(entries.first)
         #expect(entry["MESSAGE"] as? String == "Alex and Sam are fronting\n(was: Kit 🌿 — ünïcödé)")
@@ -72,9 +82,12 @@ struct JournalTests {
     func fallback() {
         let lines = Lines()
         let logger = Logger(label: "test") { _ in
-            JournalLogHandler(identifier: "pkfrontd", fieldPrefix: "PK_", output: .automatic, stderr: lines.sink, journalSocket: "/nonexistent/socket")
+            JournalLogHandler(
+                identifier: "pkfrontd", fieldPrefix: "PK_", output: .automatic, stderr: lines.sink,
+                journalSocket: "/nonexistent/socket")
         }
-        logger.warning("first line\nsecond line", metadata: ["PK_EVENT": "api_unreachable", "PK_MEMBER_ID": ["a", "b"]])
+        logger.warning(
+            "first line\nsecond line", metadata: ["PK_EVENT": "api_unreachable", "PK_MEMBER_ID": ["a", "b"]])
         logger.error("failed", metadata: ["error": "HTTP 502: <html> bad"])
         let all = lines.all
         #expect(all.count == 2)
@@ -86,11 +99,14 @@ struct JournalTests {
     func redacted() {
         let lines = Lines()
         let logger = Logger(label: "test") { _ in
-            var handler = JournalLogHandler(identifier: "pkfrontd", fieldPrefix: "PK_", output: .prefixedStderr, stderr: lines.sink)
+            var handler = JournalLogHandler(
+                identifier: "pkfrontd", fieldPrefix: "PK_", output: .prefixedStderr, stderr: lines.sink)
             handler.redact = { $0.replacing("s3cr3t-token", with: "[token]") }
             return handler
         }
-        logger.error("request failed: bad header s3cr3t-token", metadata: ["error": "value s3cr3t-token", "list": ["s3cr3t-token"]])
+        logger.error(
+            "request failed: bad header s3cr3t-token",
+            metadata: ["error": "value s3cr3t-token", "list": ["s3cr3t-token"]])
         #expect(lines.all.count == 1)
         #expect(!lines.all[0].contains("s3cr3t-token"))
         #expect(lines.all[0].contains("[token]"))
@@ -99,17 +115,27 @@ struct JournalTests {
     @Test("readable coloured lines for a terminal")
     func terminal() {
         let lines = Lines()
-        let logger = Logger(label: "test") { _ in JournalLogHandler(identifier: "pkfrontd", fieldPrefix: "PK_", output: .readableStderr(colour: false), stderr: lines.sink) }
+        let logger = Logger(label: "test") { _ in
+            JournalLogHandler(
+                identifier: "pkfrontd", fieldPrefix: "PK_", output: .readableStderr(colour: false), stderr: lines.sink)
+        }
         logger.info("Alex is fronting", metadata: ["PK_EVENT": "switch", "MESSAGE_ID": "x"])
         #expect(lines.all == ["INFO Alex is fronting PK_EVENT=switch\n"])
         let coloured = Lines()
-        Logger(label: "t") { _ in JournalLogHandler(identifier: "pkfrontd", fieldPrefix: "PK_", output: .readableStderr(colour: true), stderr: coloured.sink) }.error("boom")
+        Logger(label: "t") { _ in
+            JournalLogHandler(
+                identifier: "pkfrontd", fieldPrefix: "PK_", output: .readableStderr(colour: true), stderr: coloured.sink
+            )
+        }.error("boom")
         #expect(coloured.all.first?.hasPrefix("\u{1B}[31m") == true)
     }
 
-    @Test("field names are sanitised to the journal's rules", arguments: [
-        ("member id", "MEMBER_ID"), ("pk_event", "PK_EVENT"), ("_private", "PRIVATE"), ("9lives", "LIVES"), ("ümlaut", "_MLAUT"),
-    ])
+    @Test(
+        "field names are sanitised to the journal's rules",
+        arguments: [
+            ("member id", "MEMBER_ID"), ("pk_event", "PK_EVENT"), ("_private", "PRIVATE"), ("9lives", "LIVES"),
+            ("ümlaut", "_MLAUT"),
+        ])
     func fieldNames(key: String, expected: String) {
         let name = Journal.fieldName(key)
         #expect(name.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" })
@@ -119,6 +145,8 @@ struct JournalTests {
 
     @Test("levels map to syslog priorities")
     func priorities() {
-        #expect([Logger.Level.trace, .debug, .info, .notice, .warning, .error, .critical].map(JournalLogHandler.priority) == [7, 7, 6, 5, 4, 3, 2])
+        #expect(
+            [Logger.Level.trace, .debug, .info, .notice, .warning, .error, .critical].map(JournalLogHandler.priority)
+                == [7, 7, 6, 5, 4, 3, 2])
     }
 }

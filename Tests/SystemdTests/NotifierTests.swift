@@ -5,7 +5,7 @@ import Testing
 @testable import Systemd
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A datagram socket standing in for the service manager.
@@ -15,14 +15,18 @@ final class NotifySocket: @unchecked Sendable {
 
     init(abstract: Bool = false) throws {
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        path = abstract ? "@pkfrontd-test-\(UUID().uuidString)" : NSTemporaryDirectory() + "notify-\(UUID().uuidString).sock"
+        path =
+            abstract
+            ? "@pkfrontd-test-\(UUID().uuidString)" : NSTemporaryDirectory() + "notify-\(UUID().uuidString).sock"
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         var bytes = Array(path.utf8)
         if abstract { bytes[0] = 0 }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
         let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (abstract ? 0 : 1))
-        let rc = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
         guard rc == 0 else { throw POSIXError(.EADDRINUSE) }
     }
 
@@ -73,7 +77,9 @@ struct NotifierTests {
         #expect(!notifier.ready())
     }
 
-    @Test("the watchdog pings while the guarded work is within its bound; a unit that runs past it without a beat stops the pings")
+    @Test(
+        "the watchdog pings while the guarded work is within its bound; a unit that runs past it without a beat stops the pings"
+    )
     func watchdogFollowsProgress() async throws {
         let socket = try NotifySocket()
         let heartbeat = Heartbeat()
@@ -112,7 +118,9 @@ struct NotifierTests {
         #expect(pings == [1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
     }
 
-    @Test("the watchdog judge: waiting on purpose is alive however long; a beat restarts a unit's bound; a hang is reported once")
+    @Test(
+        "the watchdog judge: waiting on purpose is alive however long; a beat restarts a unit's bound; a hang is reported once"
+    )
     func judge() {
         var judge = WatchdogService.Judge()
         let bound = Duration.seconds(10)
@@ -123,7 +131,9 @@ struct NotifierTests {
         #expect(judge.alive(beats: 2, phase: .working(bound: bound), now: .seconds(3611)) == .alive)
         #expect(judge.alive(beats: 3, phase: .working(bound: bound), now: .seconds(3612)) == .alive)
         #expect(judge.alive(beats: 3, phase: .working(bound: bound), now: .seconds(3622)) == .alive)
-        #expect(judge.alive(beats: 3, phase: .working(bound: bound), now: .seconds(3623)) == .hung(elapsed: .seconds(11), bound: bound))
+        #expect(
+            judge.alive(beats: 3, phase: .working(bound: bound), now: .seconds(3623))
+                == .hung(elapsed: .seconds(11), bound: bound))
         #expect(judge.alive(beats: 3, phase: .working(bound: bound), now: .seconds(3650)) == .stillHung)
         // It came back (a late answer): alive again.
         #expect(judge.alive(beats: 4, phase: .waiting, now: .seconds(3651)) == .alive)

@@ -3,8 +3,10 @@ import Foundation
 import FrontEvents
 import FrontTracking
 import GRDB
+import InMemoryLogging
 import Logging
 import PluralKit
+import PluralKitTesting
 import Synchronization
 import Testing
 
@@ -27,23 +29,12 @@ func switchEvent(_ n: Int) -> FrontEvent {
     return e
 }
 
-/// Journal entries a test logger received: message and PK_EVENT_SEQ.
-final class Entries: Sendable {
-    let list = Mutex<[(message: String, seq: String?, event: String?)]>([])
-    var all: [(message: String, seq: String?, event: String?)] { list.withLock { $0 } }
-}
+/// What a test logger received, read as journal entries: message, PK_EVENT_SEQ and PK_EVENT.
+typealias Entries = LogCapture
 
-struct EntryHandler: LogHandler {
-    let entries: Entries
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-    func log(event: LogEvent) {
-        let m = event.metadata ?? [:]
-        entries.list.withLock { $0.append(("\(event.message)", m["PK_EVENT_SEQ"].map { "\($0)" }, m["PK_EVENT"].map { "\($0)" })) }
+extension LogCapture {
+    var all: [(message: String, seq: String?, event: String?)] {
+        entries.map { ("\($0.message)", $0.field("PK_EVENT_SEQ"), $0.field("PK_EVENT")) }
     }
 }
 
@@ -55,14 +46,17 @@ final class AckSwitch: Sendable {
 
 @Suite("Daemon parts: the journal consumer, STATUS, reload off the pool", .serialized)
 struct DaemonPartsTests {
-    @Test("an undecodable outbox row is reported once with its seq, kept, listed in quarantine, and the events after it go on")
+    @Test(
+        "an undecodable outbox row is reported once with its seq, kept, listed in quarantine, and the events after it go on"
+    )
     func quarantine() throws {
         try withStore { store, directory in
             try store.appendOnly((1...5).map(switchEvent))
             let queue = try DatabaseQueue(path: directory + "/state.sqlite")
             try queue.write { db in try db.execute(sql: "UPDATE outbox SET payload = '{not json' WHERE seq = 2") }
             let entries = Entries()
-            let journal = EventJournal.consumer(store: store, logger: Logger(label: "t") { _ in EntryHandler(entries: entries) })
+            let journal = EventJournal.consumer(
+                store: store, logger: entries.logger)
             #expect(try journal.drain() == 5)
             #expect(entries.all.map(\.seq) == ["1", "2", "3", "4", "5"])
             #expect(entries.all[1].event == "outbox_quarantined")
@@ -73,7 +67,10 @@ struct DaemonPartsTests {
             #expect(rows == 5)  // never deleted
             // A new process does not report it again either: it was acknowledged past.
             let again = Entries()
-            #expect(try EventJournal.consumer(store: store, logger: Logger(label: "t") { _ in EntryHandler(entries: again) }).drain() == 0)
+            #expect(
+                try EventJournal.consumer(
+                    store: store, logger: again.logger
+                ).drain() == 0)
         }
     }
 
@@ -88,7 +85,8 @@ struct DaemonPartsTests {
             }
             try store.appendOnly([switchEvent(1), switchEvent(2)])
             let entries = Entries()
-            let journal = EventJournal.consumer(store: store, logger: Logger(label: "t") { _ in EntryHandler(entries: entries) })
+            let journal = EventJournal.consumer(
+                store: store, logger: entries.logger)
             refusing.on.withLock { $0 = true }
             var outcomes: [String] = []
             for _ in 0..<8 {
@@ -110,7 +108,9 @@ struct DaemonPartsTests {
         }
     }
 
-    @Test("STATUS during an outage shows when the front was last seen; after a rejected token, that it was accepted again")
+    @Test(
+        "STATUS during an outage shows when the front was last seen; after a rejected token, that it was accepted again"
+    )
     func statusLine() throws {
         let shared = DaemonStatus()
         let front = [MemberRef(id: "aaaaa", name: "Alex")]
@@ -127,7 +127,9 @@ struct DaemonPartsTests {
         let later = Timestamp("2026-12-02T15:30:00Z")!
         shared.record(.unchanged, at: later)
         let accepted = shared.line(front: front)
-        #expect(accepted == "Fronting: Alex; token accepted again at \(DaemonStatus.clockTime(later)); last poll ok", "\(accepted)")
+        #expect(
+            accepted == "Fronting: Alex; token accepted again at \(DaemonStatus.clockTime(later)); last poll ok",
+            "\(accepted)")
         #expect(DaemonStatus.clockTime(seen, now: Date(timeIntervalSince1970: 0)).count == "2026-12-02 14:02".count)
     }
 
@@ -135,7 +137,9 @@ struct DaemonPartsTests {
     func offThePool() async throws {
         #expect(try await RuleLoading.offThePool(bound: .seconds(30)) { 42 } == 42)
         await #expect(throws: SettingsError.self) {
-            try await RuleLoading.offThePool(bound: .seconds(30)) { () throws -> Int in throw SettingsError(.rulesInvalid, "broken") }
+            try await RuleLoading.offThePool(bound: .seconds(30)) { () throws -> Int in
+                throw SettingsError(.rulesInvalid, "broken")
+            }
         }
         let release = DispatchSemaphore(value: 0)
         do {
@@ -150,13 +154,17 @@ struct DaemonPartsTests {
         release.signal()
     }
 
-    @Test("API URLs that used to crash or retry forever stop the start with a message", arguments: [
-        "http://127.0.0.1:70000/v2", "http://[::1", "http://", "http://exa mple/v2", "http://user:hunter2@127.0.0.1:8080/v2",
-    ])
+    @Test(
+        "API URLs that used to crash or retry forever stop the start with a message",
+        arguments: [
+            "http://127.0.0.1:70000/v2", "http://[::1", "http://", "http://exa mple/v2",
+            "http://user:hunter2@127.0.0.1:8080/v2",
+        ])
     func badURLs(url: String) throws {
         do {
             _ = try DaemonSettings.resolve(
-                flags: SharedOptions.parse(["--api-url", url]), rules: nil, pollInterval: nil, systems: [], dryRun: false,
+                flags: SharedOptions.parse(["--api-url", url]), rules: nil, pollInterval: nil, systems: [],
+                dryRun: false,
                 environment: ["HOME": "/home/u"])
             Issue.record("accepted \(url)")
         } catch let error as SettingsError {

@@ -5,6 +5,7 @@ import FrontTracking
 import Logging
 import PluralKit
 import PluralKitFake
+import PluralKitTesting
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -38,7 +39,8 @@ func eventually(within: Int = 10_000, _ done: () throws -> Bool) async rethrows 
     return false
 }
 
-let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
     .appendingPathComponent("rules/examples").path
 
 /// A daemon built by `DaemonAssembly` against the fake over a real socket, on a test clock,
@@ -55,36 +57,45 @@ struct DaemonHarness: Sendable {
     /// Builds the daemon with `rules` (copied from the examples, nil for none), runs `body`
     /// while its services run, then stops them (graceful shutdown) and the client.
     static func run(
-        rules: String? = nil, prepare: @Sendable (StateStore) -> Void = { _ in }, _ body: @Sendable (DaemonHarness) async throws -> Void,
+        rules: String? = nil, prepare: @Sendable (StateStore) -> Void = { _ in },
+        _ body: @Sendable (DaemonHarness) async throws -> Void,
         afterStop: @Sendable (DaemonHarness) throws -> Void = { _ in }
     ) async throws {
-        let fake = FakePluralKit()
-        fake.rateLimits = .off
-        let system = fake.loadDemo()
         let directory = NSTemporaryDirectory() + "pkfrontd-services-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let rulesPath = rules.map { _ in directory + "/rules.yaml" }
-        if let rules, let rulesPath { try FileManager.default.copyItem(atPath: examples + "/" + rules, toPath: rulesPath) }
+        if let rules, let rulesPath {
+            try FileManager.default.copyItem(atPath: examples + "/" + rules, toPath: rulesPath)
+        }
         let log = NotifyLog()
         let entries = Entries()
-        let logger = Logger(label: "test") { _ in EntryHandler(entries: entries) }
-        try await fake.withServer { base in
+        let logger = entries.logger
+        // Over a real socket: the daemon builds its own client, as in production.
+        try await FakeFixture.run(.socket, seed: .demo) { fixture in
+            let (fake, system) = (fixture.fake, fixture.system)
             let settings = DaemonSettings(
-                apiURL: base, tokenFile: nil, configTokenFile: nil, stateDirectory: directory + "/state", rules: rulesPath,
+                apiURL: fixture.baseURL, tokenFile: nil, configTokenFile: nil, stateDirectory: directory + "/state",
+                rules: rulesPath,
                 pollInterval: .seconds(15), systems: [], dryRun: false, configFile: nil)
-            let credential = try #require(try Credentials.resolve(tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": system.token], naming: .pluralKit))
+            let credential = try #require(
+                try Credentials.resolve(
+                    tokenFile: nil, configTokenFile: nil, environment: ["PK_TOKEN": system.token], naming: .pluralKit))
             let assembly = try DaemonAssembly.make(
-                settings: settings, credential: credential, replay: 0, logger: logger, notifier: log.notifier, redact: { $0 })
+                settings: settings, credential: credential, replay: 0, logger: logger, notifier: log.notifier,
+                redact: { $0 })
             prepare(assembly.store)
             let (reloads, reload) = AsyncStream.makeStream(of: Void.self)
             let clock = TestClock<Duration>()
             let services = assembly.services(clock: clock, reloads: reloads, reload: { settings }, watchdog: nil)
             let group = ServiceGroup(
-                configuration: .init(services: services.map { .init(service: $0) }, logger: Logger(label: "group") { _ in SwiftLogNoOpLogHandler() }))
+                configuration: .init(
+                    services: services.map { .init(service: $0) },
+                    logger: Logger(label: "group") { _ in SwiftLogNoOpLogHandler() }))
             let running = Task { try await group.run() }
             let harness = DaemonHarness(
-                fake: fake, assembly: assembly, log: log, entries: entries, clock: clock, reload: reload, directory: directory)
+                fake: fake, assembly: assembly, log: log, entries: entries, clock: clock, reload: reload,
+                directory: directory)
             do {
                 try await body(harness)
             } catch {
@@ -116,7 +127,9 @@ struct DaemonHarness: Sendable {
 
 @Suite("The daemon's services on a test clock, against the fake", .serialized)
 struct ServicesTests {
-    @Test("start, READY after the first poll, STATUS, reload (swap and refusal), stop order — each daemon event with a sequence number")
+    @Test(
+        "start, READY after the first poll, STATUS, reload (swap and refusal), stop order — each daemon event with a sequence number"
+    )
     func lifecycle() async throws {
         try await DaemonHarness.run(rules: "log-every-switch.yaml") { d in
             let (log, entries, store) = (d.log, d.entries, d.store)
@@ -130,12 +143,14 @@ struct ServicesTests {
 
             // A switch: the next tick (15 s ± jitter of test-clock time later) reports it, STATUS follows.
             try d.fake.logSwitch(members: ["Sam"])
-            #expect(await d.advance(upTo: 30) { log.all.last?["STATUS"]?.hasPrefix("Fronting: Sam; last poll ok") == true })
+            #expect(
+                await d.advance(upTo: 30) { log.all.last?["STATUS"]?.hasPrefix("Fronting: Sam; last poll ok") == true })
             #expect(await eventually { entries.all.contains { $0.message.hasPrefix("Sam is fronting") } })
 
             // A reload with a valid file swaps the rules in; RELOADING=1 then READY=1.
             try FileManager.default.removeItem(atPath: d.rulesPath)
-            try FileManager.default.copyItem(atPath: examples + "/display-name-follows-first-fronter.yaml", toPath: d.rulesPath)
+            try FileManager.default.copyItem(
+                atPath: examples + "/display-name-follows-first-fronter.yaml", toPath: d.rulesPath)
             d.reload.yield()
             #expect(try await eventually { try store.allEvents().contains { $0.kind == .rulesReloaded } })
             #expect(await eventually { log.kinds.suffix(2) == ["RELOADING", "READY"] })
@@ -143,13 +158,17 @@ struct ServicesTests {
             #expect(log.all.last?["STATUS"]?.hasSuffix("reloads: 1") == true)
 
             // A broken file is refused: the running rules stay, one reload_failed with a sequence number.
-            try "rules:\n  - name: half written\n    when: switch\n".write(toFile: d.rulesPath, atomically: true, encoding: .utf8)
+            try "rules:\n  - name: half written\n    when: switch\n".write(
+                toFile: d.rulesPath, atomically: true, encoding: .utf8)
             d.reload.yield()
             #expect(try await eventually { try store.allEvents().contains { $0.kind == .reloadFailed } })
             #expect(d.assembly.rules.count == 2)
             let failed = try store.allEvents().filter { $0.kind == .reloadFailed }
             #expect(failed.count == 1 && failed[0].seq > 0 && failed[0].error?.contains("1 error") == true)
-            #expect(await eventually { entries.all.contains { $0.event == "reload_failed" && $0.seq == "\(failed[0].seq)" } })
+            #expect(
+                await eventually {
+                    entries.all.contains { $0.event == "reload_failed" && $0.seq == "\(failed[0].seq)" }
+                })
         } afterStop: { d in
             // Stop: polling stops, STOPPING=1 and daemon_stopping, and the journal writer drains last.
             #expect(d.log.kinds.last == "STOPPING")
@@ -161,16 +180,21 @@ struct ServicesTests {
         }
     }
 
-    @Test("a database that fails during a poll: state_error with the file and the cause, in STATUS, not api_unreachable; retried at the next tick")
+    @Test(
+        "a database that fails during a poll: state_error with the file and the cause, in STATUS, not api_unreachable; retried at the next tick"
+    )
     func stateErrors() async throws {
         let failing = Failing()
-        try await DaemonHarness.run(prepare: { store in
+        let failReads: @Sendable (StateStore) -> Void = { store in
             store.fault.withLock {
                 $0 = { op in
-                    if op == .readState, failing.on.withLock({ $0 }) { throw StateStoreError(.cannotWrite, "database is locked") }
+                    if op == .readState, failing.on.withLock({ $0 }) {
+                        throw StateStoreError(.cannotWrite, "database is locked")
+                    }
                 }
             }
-        }) { d in
+        }
+        try await DaemonHarness.run(prepare: failReads) { d in
             let (log, entries) = (d.log, d.entries)
             #expect(await eventually { log.kinds.contains("READY") })
             #expect(log.all.first?["STATUS"]?.contains("last poll failed: database is locked") == true)

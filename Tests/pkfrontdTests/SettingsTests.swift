@@ -17,7 +17,8 @@ struct SettingsTests {
 
     @Test("precedence: flag > environment > config file > default")
     func precedence() throws {
-        let file = try config("api_url: http://config/v2\npoll_interval: 1m\nstate_dir: /config-state\nrules: /config-rules.yaml\n")
+        let file = try config(
+            "api_url: http://config/v2\npoll_interval: 1m\nstate_dir: /config-state\nrules: /config-rules.yaml\n")
         defer { try? FileManager.default.removeItem(atPath: file) }
         let env = ["PKFRONTD_API_URL": "http://env/v2", "PKFRONTD_STATE_DIR": "/env-state", "HOME": "/home/u"]
         let flagged = try DaemonSettings.resolve(
@@ -27,22 +28,34 @@ struct SettingsTests {
         #expect(flagged.stateDirectory == "/flag-state")
         #expect(flagged.pollInterval == .seconds(30))
         #expect(flagged.rules == "/config-rules.yaml")
-        let fromEnv = try DaemonSettings.resolve(flags: options(["--config", file]), rules: nil, pollInterval: nil, systems: [], dryRun: false, environment: env)
+        let fromEnv = try DaemonSettings.resolve(
+            flags: options(["--config", file]), rules: nil, pollInterval: nil, systems: [], dryRun: false,
+            environment: env)
         #expect(fromEnv.apiURL == "http://env/v2")
         #expect(fromEnv.stateDirectory == "/env-state")
         #expect(fromEnv.pollInterval == .seconds(60))
-        let fromConfig = try DaemonSettings.resolve(flags: options(["--config", file]), rules: nil, pollInterval: nil, systems: [], dryRun: false, environment: ["HOME": "/home/u"])
+        let fromConfig = try DaemonSettings.resolve(
+            flags: options(["--config", file]), rules: nil, pollInterval: nil, systems: [], dryRun: false,
+            environment: ["HOME": "/home/u"])
         #expect(fromConfig.apiURL == "http://config/v2")
         #expect(fromConfig.stateDirectory == "/config-state")
     }
 
     @Test("state directory: flag, PKFRONTD_STATE_DIR, $STATE_DIRECTORY, config, then the default")
     func stateDirectory() throws {
-        #expect(try DaemonSettings.stateDirectory(flag: "/f", config: "/c", environment: ["PKFRONTD_STATE_DIR": "/e", "STATE_DIRECTORY": "/s"]) == "/f")
-        #expect(try DaemonSettings.stateDirectory(flag: nil, config: "/c", environment: ["PKFRONTD_STATE_DIR": "/e", "STATE_DIRECTORY": "/s"]) == "/e")
-        #expect(try DaemonSettings.stateDirectory(flag: nil, config: "/c", environment: ["STATE_DIRECTORY": "/var/lib/pkfrontd:/other"]) == "/var/lib/pkfrontd")
+        #expect(
+            try DaemonSettings.stateDirectory(
+                flag: "/f", config: "/c", environment: ["PKFRONTD_STATE_DIR": "/e", "STATE_DIRECTORY": "/s"]) == "/f")
+        #expect(
+            try DaemonSettings.stateDirectory(
+                flag: nil, config: "/c", environment: ["PKFRONTD_STATE_DIR": "/e", "STATE_DIRECTORY": "/s"]) == "/e")
+        #expect(
+            try DaemonSettings.stateDirectory(
+                flag: nil, config: "/c", environment: ["STATE_DIRECTORY": "/var/lib/pkfrontd:/other"])
+                == "/var/lib/pkfrontd")
         #expect(try DaemonSettings.stateDirectory(flag: nil, config: "/c", environment: [:]) == "/c")
-        let fallback = try DaemonSettings.stateDirectory(flag: nil, config: nil, environment: ["HOME": "/home/u", "XDG_STATE_HOME": "/xdg"])
+        let fallback = try DaemonSettings.stateDirectory(
+            flag: nil, config: nil, environment: ["HOME": "/home/u", "XDG_STATE_HOME": "/xdg"])
         #expect(fallback == (getuid() == 0 ? "/var/lib/pkfrontd" : "/xdg/pkfrontd"))
     }
 
@@ -51,28 +64,40 @@ struct SettingsTests {
         let file = try config("api_url: http://x/v2\npol_interval: 15s\n")
         defer { try? FileManager.default.removeItem(atPath: file) }
         do {
-            _ = try DaemonSettings.resolve(flags: options(["--config", file]), rules: nil, pollInterval: nil, systems: [], dryRun: false, environment: ["HOME": "/h"])
+            _ = try DaemonSettings.resolve(
+                flags: options(["--config", file]), rules: nil, pollInterval: nil, systems: [], dryRun: false,
+                environment: ["HOME": "/h"])
             Issue.record("expected an error")
         } catch let error as SettingsError {
             #expect(error.code == .invalidConfig)
-            #expect(error.description.hasPrefix("\(file):2:1: unknown key 'pol_interval' in the config file (did you mean 'poll_interval'?)"))
+            #expect(
+                error.description.hasPrefix(
+                    "\(file):2:1: unknown key 'pol_interval' in the config file (did you mean 'poll_interval'?)"))
             #expect(error.description.contains("poll_interval"))
         }
         #expect(throws: SettingsError.self) {
-            try DaemonSettings.resolve(flags: options(["--config", "/nonexistent.yaml"]), rules: nil, pollInterval: nil, systems: [], dryRun: false, environment: [:])
+            try DaemonSettings.resolve(
+                flags: options(["--config", "/nonexistent.yaml"]), rules: nil, pollInterval: nil, systems: [],
+                dryRun: false, environment: [:])
         }
         #expect(throws: SettingsError.self) {
-            try DaemonSettings.resolve(flags: options(["--config", file.replacingOccurrences(of: "x", with: "y")]), rules: nil, pollInterval: "soon", systems: [], dryRun: false, environment: [:])
+            try DaemonSettings.resolve(
+                flags: options(["--config", file.replacingOccurrences(of: "x", with: "y")]), rules: nil,
+                pollInterval: "soon", systems: [], dryRun: false, environment: [:])
         }
     }
 
-    @Test("the config file is read with the rule files' YAML reader: syntax errors and non-mappings at their line, an empty file is fine")
+    @Test(
+        "the config file is read with the rule files' YAML reader: syntax errors and non-mappings at their line, an empty file is fine"
+    )
     func configSyntax() throws {
         func problem(_ text: String) throws -> SettingsError? {
             let file = try config(text)
             defer { try? FileManager.default.removeItem(atPath: file) }
             do {
-                _ = try DaemonSettings.resolve(flags: options(["--config", file]), rules: nil, pollInterval: nil, systems: [], dryRun: false, environment: ["HOME": "/h"])
+                _ = try DaemonSettings.resolve(
+                    flags: options(["--config", file]), rules: nil, pollInterval: nil, systems: [], dryRun: false,
+                    environment: ["HOME": "/h"])
                 return nil
             } catch let error as SettingsError {
                 #expect(error.description.hasPrefix(file + ":"), "\(error)")
@@ -110,10 +135,13 @@ struct SettingsTests {
         #expect(DurationParser.parse("0.0004s") == .zero)
         // A poll interval of 1.5s is accepted (it was refused with a message saying it was not a duration).
         let settings = try DaemonSettings.resolve(
-            flags: options([]), rules: nil, pollInterval: "1.5s", systems: [], dryRun: false, environment: ["HOME": "/home/u"])
+            flags: options([]), rules: nil, pollInterval: "1.5s", systems: [], dryRun: false,
+            environment: ["HOME": "/home/u"])
         #expect(settings.pollInterval == .milliseconds(1500))
         #expect(throws: SettingsError.self) {
-            try DaemonSettings.resolve(flags: options([]), rules: nil, pollInterval: "0.5s", systems: [], dryRun: false, environment: ["HOME": "/home/u"])
+            try DaemonSettings.resolve(
+                flags: options([]), rules: nil, pollInterval: "0.5s", systems: [], dryRun: false,
+                environment: ["HOME": "/home/u"])
         }
     }
 }

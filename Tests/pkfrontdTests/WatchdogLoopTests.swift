@@ -4,6 +4,7 @@ import FrontTracking
 import Logging
 import PluralKit
 import PluralKitFake
+import PluralKitTesting
 import Synchronization
 import Systemd
 import Testing
@@ -87,7 +88,8 @@ final class LoopDriver: Sendable {
 /// A transport that forwards to the real one until `hang` is set; then requests never answer
 /// (until cancelled): a hung poll.
 final class HangingTransport: HTTPTransport {
-    let inner = AsyncHTTPClientTransport()
+    let inner: InProcessTransport
+    init(_ fake: FakePluralKit) { inner = InProcessTransport(fake: fake) }
     let hang = Mutex(false)
     func send(_ request: TransportRequest, timeout: Duration) async throws -> TransportResponse {
         if hang.withLock({ $0 }) {
@@ -108,20 +110,16 @@ struct WatchdogLoopTests {
     func scenario(
         interval: Duration, total: Duration, prepare: @Sendable (FakePluralKit) -> Void = { _ in }
     ) async throws -> (driver: LoopDriver, results: [FrontTracker.TickResult]) {
-        let fake = FakePluralKit()
-        fake.rateLimits = .off
-        let system = fake.loadDemo()
-        prepare(fake)
         let directory = NSTemporaryDirectory() + "pkfrontd-watchdog-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let driver = LoopDriver(watchdog: Self.watchdog)
         let results = Mutex<[FrontTracker.TickResult]>([])
-        try await fake.withServer { base in
-            let client = PluralKitClient(
-                token: Token(system.token), configuration: .init(baseURL: base, timeout: .seconds(5), retry: .none))
-            let tracker = FrontTracker(client: client, store: try StateStore(directory: directory))
-            try await run(driver: driver, tracker: tracker, interval: interval, total: total) { r in results.withLock { $0.append(r) } }
-            try await client.shutdown()
+        try await FakeFixture.run(seed: .demo) { fixture in
+            prepare(fixture.fake)
+            let tracker = FrontTracker(client: fixture.owner, store: try StateStore(directory: directory))
+            try await run(driver: driver, tracker: tracker, interval: interval, total: total) { r in
+                results.withLock { $0.append(r) }
+            }
         }
         return (driver, results.withLock { $0 })
     }
@@ -132,7 +130,8 @@ struct WatchdogLoopTests {
     ) async throws {
         let heartbeat = Heartbeat()
         let schedule = PollLoop.Schedule(
-            interval: interval, maxBackoff: .seconds(300), unauthorizedInterval: .seconds(300), jitter: 0, tickBound: .seconds(90))
+            interval: interval, maxBackoff: .seconds(300), unauthorizedInterval: .seconds(300), jitter: 0,
+            tickBound: .seconds(90))
         let loop = PollService.pollLoop(
             tracker: tracker, schedule: schedule, clock: driver.clock, heartbeat: heartbeat, observe: driver.observe
         ) { record($0) }
@@ -157,7 +156,9 @@ struct WatchdogLoopTests {
         #expect(driver.pings.withLock { $0.count } >= 29)
     }
 
-    @Test("during a long outage (backoff up to 5 minutes) the heartbeat never stops for more than half the watchdog interval")
+    @Test(
+        "during a long outage (backoff up to 5 minutes) the heartbeat never stops for more than half the watchdog interval"
+    )
     func duringOutage() async throws {
         let (driver, results) = try await scenario(interval: .seconds(15), total: .seconds(1800)) { fake in
             fake.inject(Fault(.serverError, count: 10_000))
@@ -166,7 +167,9 @@ struct WatchdogLoopTests {
         #expect(driver.longestGap(until: driver.elapsed) <= Self.half)
     }
 
-    @Test("with a poll interval of 5 minutes (longer than the watchdog) the heartbeat never stops for more than half its interval")
+    @Test(
+        "with a poll interval of 5 minutes (longer than the watchdog) the heartbeat never stops for more than half its interval"
+    )
     func longInterval() async throws {
         let (driver, results) = try await scenario(interval: .seconds(300), total: .seconds(1800))
         #expect(results.count == 7)  // at 0, 5, 10, … 30 minutes
@@ -175,21 +178,24 @@ struct WatchdogLoopTests {
 
     @Test("a tick that hangs stops the heartbeat once it runs past its bound, and says so once")
     func hangingTick() async throws {
-        let fake = FakePluralKit()
-        fake.rateLimits = .off
-        let system = fake.loadDemo()
         let directory = NSTemporaryDirectory() + "pkfrontd-watchdog-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let driver = LoopDriver(watchdog: Self.watchdog)
         let entries = Entries()
-        let logger = Logger(label: "test") { _ in EntryHandler(entries: entries) }
-        let transport = HangingTransport()
-        try await fake.withServer { base in
+        let logger = entries.logger
+        try await FakeFixture.run(seed: .demo) { fixture in
+            let transport = HangingTransport(fixture.fake)
+            var configuration = fixture.configuration
+            configuration.baseURL = fixture.baseURL
             let client = PluralKitClient(
-                token: Token(system.token), configuration: .init(baseURL: base, retry: .none), transport: transport, clock: ContinuousClock())
+                token: Token(fixture.system.token), configuration: configuration, transport: transport,
+                clock: ContinuousClock())
             let tracker = FrontTracker(client: client, store: try StateStore(directory: directory))
             // The first tick works (the baseline); every later one hangs.
-            try await run(driver: driver, tracker: tracker, interval: .seconds(15), total: .seconds(600), hanging: true, logger: logger) { _ in
+            try await run(
+                driver: driver, tracker: tracker, interval: .seconds(15), total: .seconds(600), hanging: true,
+                logger: logger
+            ) { _ in
                 transport.hang.withLock { $0 = true }
             }
             try await transport.shutdown()

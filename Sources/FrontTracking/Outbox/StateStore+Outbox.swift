@@ -1,6 +1,6 @@
 import Foundation
-import GRDB
 public import FrontEvents
+import GRDB
 public import PluralKit
 
 extension StateStore {
@@ -26,7 +26,9 @@ extension StateStore {
             event.error = event.error.map(redact)
             try db.execute(
                 sql: "INSERT INTO outbox (seq, system, kind, payload, created) VALUES (?, ?, ?, ?, ?)",
-                arguments: [event.seq, event.system, event.kind.rawValue, redact(try Self.json(event)), now.description])
+                arguments: [
+                    event.seq, event.system, event.kind.rawValue, redact(try Self.json(event)), now.description,
+                ])
             return event
         }
     }
@@ -52,13 +54,18 @@ extension StateStore {
     /// comes as ``Entry/undecodable(seq:kind:problem:)`` instead of blocking the rows after it.
     public func pendingEntries(consumer: String, limit: Int = 500) throws -> [Entry] {
         try pool.read { db in
-            let acked = try Int64.fetchOne(db, sql: "SELECT seq FROM consumer_ack WHERE consumer = ?", arguments: [consumer]) ?? 0
+            let acked =
+                try Int64.fetchOne(db, sql: "SELECT seq FROM consumer_ack WHERE consumer = ?", arguments: [consumer])
+                ?? 0
             return try Row.fetchAll(
-                db, sql: "SELECT seq, kind, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [acked, limit]
+                db, sql: "SELECT seq, kind, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+                arguments: [acked, limit]
             ).map { row in
                 let seq: Int64 = row["seq"]
                 do {
-                    guard let payload = row["payload"] as String? else { throw StateStoreError(.malformedState, "the payload is not text") }
+                    guard let payload = row["payload"] as String? else {
+                        throw StateStoreError(.malformedState, "the payload is not text")
+                    }
                     var event = try Self.decode(FrontEvent.self, payload)
                     event.seq = seq
                     return .event(event)
@@ -89,15 +96,21 @@ extension StateStore {
 
     /// The rows a consumer passed over, by sequence number.
     public func quarantined(consumer: String) throws -> [Int64] {
-        try pool.read { db in try Int64.fetchAll(db, sql: "SELECT seq FROM quarantine WHERE consumer = ? ORDER BY seq", arguments: [consumer]) }
+        try pool.read { db in
+            try Int64.fetchAll(
+                db, sql: "SELECT seq FROM quarantine WHERE consumer = ? ORDER BY seq", arguments: [consumer])
+        }
     }
 
     static func describe(_ error: DecodingError) -> String {
         switch error {
         case .keyNotFound(let key, _): "missing key '\(key.stringValue)'"
-        case .typeMismatch(let type, let c): "expected \(type) at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
-        case .valueNotFound(let type, let c): "null where \(type) was expected at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
-        case .dataCorrupted(let c): "not valid JSON or value (\(c.codingPath.map(\.stringValue).joined(separator: ".")))"
+        case .typeMismatch(let type, let c):
+            "expected \(type) at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
+        case .valueNotFound(let type, let c):
+            "null where \(type) was expected at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
+        case .dataCorrupted(let c):
+            "not valid JSON or value (\(c.codingPath.map(\.stringValue).joined(separator: ".")))"
         @unknown default: "does not decode"
         }
     }
@@ -107,14 +120,17 @@ extension StateStore {
         try check(.acknowledge)
         try pool.write { db in
             try db.execute(
-                sql: "INSERT INTO consumer_ack (consumer, seq) VALUES (?, ?) ON CONFLICT(consumer) DO UPDATE SET seq = max(seq, excluded.seq)",
+                sql:
+                    "INSERT INTO consumer_ack (consumer, seq) VALUES (?, ?) ON CONFLICT(consumer) DO UPDATE SET seq = max(seq, excluded.seq)",
                 arguments: [consumer, seq])
         }
     }
 
     /// The highest sequence number a consumer acknowledged.
     public func acknowledged(consumer: String) throws -> Int64 {
-        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM consumer_ack WHERE consumer = ?", arguments: [consumer]) ?? 0 }
+        try pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT seq FROM consumer_ack WHERE consumer = ?", arguments: [consumer]) ?? 0
+        }
     }
 
     /// Every event in the outbox, in order (for tests and `history`; rows that do not decode
@@ -122,7 +138,8 @@ extension StateStore {
     public func allEvents() throws -> [FrontEvent] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT seq, payload FROM outbox ORDER BY seq").compactMap { row in
-                guard let payload = row["payload"] as String?, var event = try? Self.decode(FrontEvent.self, payload) else { return nil }
+                guard let payload = row["payload"] as String?, var event = try? Self.decode(FrontEvent.self, payload)
+                else { return nil }
                 event.seq = row["seq"]
                 return event
             }

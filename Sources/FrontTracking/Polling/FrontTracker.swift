@@ -1,5 +1,5 @@
-public import Logging
 public import FrontEvents
+public import Logging
 public import PluralKit
 
 /// Turns PluralKit's fronters and switch history into events, stored in the outbox before
@@ -20,7 +20,9 @@ public actor FrontTracker {
         /// How often the member list is refreshed even when no unknown member shows up.
         public var memberRefreshInterval: Duration
 
-        public init(replay: Int = 0, failuresBeforeUnreachable: Int = 3, memberRefreshInterval: Duration = .seconds(3600)) {
+        public init(
+            replay: Int = 0, failuresBeforeUnreachable: Int = 3, memberRefreshInterval: Duration = .seconds(3600)
+        ) {
             self.replay = replay
             self.failuresBeforeUnreachable = failuresBeforeUnreachable
             self.memberRefreshInterval = memberRefreshInterval
@@ -119,7 +121,8 @@ public actor FrontTracker {
             return .failed("cancelled")
         } catch {
             // GRDB: busy, I/O, a full disk, a damaged file. Not the API's fault.
-            return failed(client.redacted("the state database \(store.path) failed: \(error)"), outage: false, local: true)
+            return failed(
+                client.redacted("the state database \(store.path) failed: \(error)"), outage: false, local: true)
         }
     }
 
@@ -149,8 +152,10 @@ public actor FrontTracker {
             if local {
                 logger.error(
                     "poll failed: \(message); retrying at the next poll",
-                    metadata: Dictionary(JournalEntry.stateError.fields.map { ($0.name, .string($0.value)) }) { a, _ in a }
-                        .merging(["PK_STATE_DB": "\(store.path)"]) { a, _ in a })
+                    metadata: Dictionary(JournalEntry.stateError.fields.map { ($0.name, .string($0.value)) }) { a, _ in
+                        a
+                    }
+                    .merging(["PK_STATE_DB": "\(store.path)"]) { a, _ in a })
             } else {
                 logger.error("poll failed: \(message)")
             }
@@ -201,9 +206,11 @@ public actor FrontTracker {
             let refreshed = try store.membersRefreshed(system: id)
             if loaded == nil {
                 if store.found == .emptied {
-                    stateLost = "the state database \(store.path) was found empty or without pkfrontd's tables (emptied, truncated, or its write-ahead log lost)"
+                    stateLost =
+                        "the state database \(store.path) was found empty or without pkfrontd's tables (emptied, truncated, or its write-ahead log lost)"
                 } else if store.wasTracked(system: id) {
-                    stateLost = "the state database \(store.path) holds no state for system \(id), which pkfrontd tracked before (the file was replaced, deleted or restored from an older copy)"
+                    stateLost =
+                        "the state database \(store.path) holds no state for system \(id), which pkfrontd tracked before (the file was replaced, deleted or restored from an older copy)"
                 }
             } else {
                 try store.markTracked(system: id)
@@ -214,7 +221,9 @@ public actor FrontTracker {
             membersRefreshedAt = refreshed
             systemID = id
         }
-        guard let system = systemID else { throw StateStoreError(.notReady, "no system id yet: the first poll has not read the system") }
+        guard let system = systemID else {
+            throw StateStoreError(.notReady, "no system id yet: the first poll has not read the system")
+        }
         let fronters = try await client.getFronters()
         if let fronters { remember(fronters.members) }
         let current = fronters.map(TrackedSwitch.init)
@@ -246,7 +255,9 @@ public actor FrontTracker {
         } else if current.map({ c in st.known.contains { $0.id == c.id } }) ?? true {
             // Newer switches were deleted: the front went back to an older (or no) switch.
             let keepFrom = current.flatMap { c in st.known.first { $0.id == c.id }?.timestamp }
-            let gone = st.known.filter { s in keepFrom.map { s.timestamp > $0 } ?? true }.sorted { $0.timestamp < $1.timestamp }
+            let gone = st.known.filter { s in keepFrom.map { s.timestamp > $0 } ?? true }.sorted {
+                $0.timestamp < $1.timestamp
+            }
             events += gone.map { .changed(.switchDeleted, system: system, before: $0, catchUp: catchUp) }
             st.known.removeAll { s in gone.contains { $0.id == s.id } }
             if let cur = current, let old = st.known.first(where: { $0.id == cur.id }), old != cur {
@@ -271,7 +282,8 @@ public actor FrontTracker {
             var previous = oldFront
             for s in collected.reversed() {
                 let now = try await refs(s.members, system: system)
-                events += SwitchDiff.switchEvents(s, fronters: now, previous: previous, system: system, catchUp: catchUp)
+                events += SwitchDiff.switchEvents(
+                    s, fronters: now, previous: previous, system: system, catchUp: catchUp)
                 previous = now
             }
             st.known += collected
@@ -304,7 +316,9 @@ public actor FrontTracker {
         if let lost = stateLost {
             // Said loudly, before the new baseline: what was lost and from when catch-up starts.
             var reset = FrontEvent(kind: .stateReset, system: system)
-            reset.error = lost + "; switches logged while pkfrontd was not tracking cannot be reported, and tracking starts afresh from the current front"
+            reset.error =
+                lost
+                + "; switches logged while pkfrontd was not tracking cannot be reported, and tracking starts afresh from the current front"
             reset.switchID = current?.id
             reset.timestamp = current?.timestamp
             events.insert(reset, at: 0)
@@ -334,7 +348,8 @@ public actor FrontTracker {
             let frontID = st.front?.id
             let byID = Dictionary(remote.map { ($0.id, $0) }) { a, _ in a }
             var events: [FrontEvent] = []
-            for k in st.known.sorted(by: { $0.timestamp < $1.timestamp }) where k.id != frontID && k.timestamp >= oldest {
+            for k in st.known.sorted(by: { $0.timestamp < $1.timestamp }) where k.id != frontID && k.timestamp >= oldest
+            {
                 if let r = byID[k.id] {
                     if r != k { events.append(.changed(.switchEdited, system: system, before: k, after: r)) }
                 } else if !(st.front.map { k.timestamp > $0.timestamp } ?? false) {
@@ -398,7 +413,9 @@ public actor FrontTracker {
     }
 
     private func refreshMembersIfDue(system: String) async throws {
-        guard membersRefreshedAt.map({ $0.duration(to: now()) >= configuration.memberRefreshInterval }) ?? true else { return }
+        guard membersRefreshedAt.map({ $0.duration(to: now()) >= configuration.memberRefreshInterval }) ?? true else {
+            return
+        }
         try await refreshMembers(system: system)
     }
 
@@ -430,9 +447,12 @@ public actor FrontTracker {
             return SystemNames(
                 system: system,
                 members: members.values.sorted { $0.id < $1.id }.map {
-                    NameEntry(id: $0.id.rawValue, uuid: memberUUIDs[$0.id], name: $0.name ?? "", displayName: $0.displayName)
+                    NameEntry(
+                        id: $0.id.rawValue, uuid: memberUUIDs[$0.id], name: $0.name ?? "", displayName: $0.displayName)
                 },
-                groups: groups.sorted { $0.id < $1.id }.map { NameEntry(id: $0.id.rawValue, uuid: $0.uuid, name: $0.name, displayName: nil) },
+                groups: groups.sorted { $0.id < $1.id }.map {
+                    NameEntry(id: $0.id.rawValue, uuid: $0.uuid, name: $0.name, displayName: nil)
+                },
                 refreshed: membersRefreshedAt)
         }
         return try Self.names(in: store, system: systemID ?? learnedSystem)

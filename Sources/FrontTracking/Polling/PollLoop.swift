@@ -38,7 +38,8 @@ public struct PollLoop: Sendable {
         public init(
             interval: Duration = .seconds(15), fastInterval: Duration? = nil, fastTicks: Int = 4,
             rereadInterval: Duration = .seconds(300), maxBackoff: Duration = .seconds(300),
-            unauthorizedInterval: Duration = .seconds(300), confirmInterval: Duration = .seconds(30), jitter: Double = 0.1,
+            unauthorizedInterval: Duration = .seconds(300), confirmInterval: Duration = .seconds(30),
+            jitter: Double = 0.1,
             tickBound: Duration = .seconds(120)
         ) {
             self.interval = interval

@@ -5,7 +5,8 @@ public import PluralKit
 /// `fronter_added`…, `first_fronter_changed` (also to or from nobody), `front_cleared`.
 public enum SwitchDiff {
     public static func derived(
-        from old: [MemberRef], to new: [MemberRef], system: String, switchID: SwitchID?, timestamp: Timestamp?, catchUp: Bool
+        from old: [MemberRef], to new: [MemberRef], system: String, switchID: SwitchID?, timestamp: Timestamp?,
+        catchUp: Bool
     ) -> [FrontEvent] {
         var events: [FrontEvent] = []
         func event(_ kind: FrontEvent.Kind) -> FrontEvent {
@@ -51,6 +52,8 @@ public enum SwitchDiff {
         e.added = fronters.filter { f in !previous.contains { $0.id == f.id } }
         e.removed = previous.filter { p in !fronters.contains { $0.id == p.id } }
         e.catchUp = catchUp
-        return [e] + derived(from: previous, to: fronters, system: system, switchID: s.id, timestamp: s.timestamp, catchUp: catchUp)
+        return [e]
+            + derived(
+                from: previous, to: fronters, system: system, switchID: s.id, timestamp: s.timestamp, catchUp: catchUp)
     }
 }

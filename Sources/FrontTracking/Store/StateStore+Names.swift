@@ -1,6 +1,6 @@
 import Foundation
-import GRDB
 public import FrontEvents
+import GRDB
 public import PluralKit
 
 extension StateStore {
@@ -14,7 +14,8 @@ extension StateStore {
                     arguments: [system, m.id.rawValue, m.uuid, m.name, m.displayName])
             }
             try db.execute(
-                sql: "INSERT INTO cache_info (system, members_refreshed) VALUES (?, ?) ON CONFLICT(system) DO UPDATE SET members_refreshed = excluded.members_refreshed",
+                sql:
+                    "INSERT INTO cache_info (system, members_refreshed) VALUES (?, ?) ON CONFLICT(system) DO UPDATE SET members_refreshed = excluded.members_refreshed",
                 arguments: [system, now.description])
         }
     }
@@ -23,7 +24,9 @@ extension StateStore {
     public func cachedMembers(system: String) throws -> [MemberID: MemberRef] {
         try pool.read { db in
             var out: [MemberID: MemberRef] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, name, display_name FROM member_cache WHERE system = ?", arguments: [system]) {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT id, name, display_name FROM member_cache WHERE system = ?", arguments: [system])
+            {
                 guard let id = MemberID(row["id"] as String? ?? "") else { continue }
                 out[id] = MemberRef(id: id, name: row["name"], displayName: row["display_name"])
             }
@@ -34,7 +37,10 @@ extension StateStore {
     /// When the member cache was last refreshed.
     public func membersRefreshed(system: String) throws -> Timestamp? {
         try pool.read { db in
-            try (String.fetchOne(db, sql: "SELECT members_refreshed FROM cache_info WHERE system = ?", arguments: [system])).flatMap(Timestamp.init)
+            try
+                (String.fetchOne(
+                    db, sql: "SELECT members_refreshed FROM cache_info WHERE system = ?", arguments: [system])).flatMap(
+                    Timestamp.init)
         }
     }
 
@@ -53,9 +59,14 @@ extension StateStore {
     /// The cached groups of a system, by name.
     public func cachedGroups(system: String) throws -> [CachedGroup] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, uuid, name, members FROM group_cache WHERE system = ? ORDER BY name", arguments: [system]).compactMap {
+            try Row.fetchAll(
+                db, sql: "SELECT id, uuid, name, members FROM group_cache WHERE system = ? ORDER BY name",
+                arguments: [system]
+            ).compactMap {
                 guard let id = GroupID($0["id"] as String? ?? "") else { return nil }
-                return CachedGroup(id: id, uuid: $0["uuid"], name: $0["name"], members: try Self.decode([MemberID].self, $0["members"]))
+                return CachedGroup(
+                    id: id, uuid: $0["uuid"], name: $0["name"], members: try Self.decode([MemberID].self, $0["members"])
+                )
             }
         }
     }
@@ -84,15 +95,23 @@ extension StateStore {
 
     private static func cachedNames(_ db: Database) throws -> [SystemNames] {
         guard try db.tableExists("member_cache"), try db.tableExists("group_cache") else { return [] }
-        let systems = try String.fetchAll(db, sql: "SELECT system FROM cache_info UNION SELECT DISTINCT system FROM member_cache ORDER BY system")
+        let systems = try String.fetchAll(
+            db, sql: "SELECT system FROM cache_info UNION SELECT DISTINCT system FROM member_cache ORDER BY system")
         return try systems.map { system in
-            let members = try Row.fetchAll(db, sql: "SELECT id, uuid, name, display_name FROM member_cache WHERE system = ? ORDER BY id", arguments: [system]).map {
+            let members = try Row.fetchAll(
+                db, sql: "SELECT id, uuid, name, display_name FROM member_cache WHERE system = ? ORDER BY id",
+                arguments: [system]
+            ).map {
                 NameEntry(id: $0["id"], uuid: $0["uuid"], name: $0["name"] ?? "", displayName: $0["display_name"])
             }
-            let groups = try Row.fetchAll(db, sql: "SELECT id, uuid, name FROM group_cache WHERE system = ? ORDER BY id", arguments: [system]).map {
+            let groups = try Row.fetchAll(
+                db, sql: "SELECT id, uuid, name FROM group_cache WHERE system = ? ORDER BY id", arguments: [system]
+            ).map {
                 NameEntry(id: $0["id"], uuid: $0["uuid"], name: $0["name"] ?? "", displayName: nil)
             }
-            let refreshed = try String.fetchOne(db, sql: "SELECT members_refreshed FROM cache_info WHERE system = ?", arguments: [system]).flatMap(Timestamp.init)
+            let refreshed = try String.fetchOne(
+                db, sql: "SELECT members_refreshed FROM cache_info WHERE system = ?", arguments: [system]
+            ).flatMap(Timestamp.init)
             return SystemNames(system: system, members: members, groups: groups, refreshed: refreshed)
         }
     }

@@ -1,10 +1,11 @@
 import Foundation
-import GRDB
 public import FrontEvents
+import GRDB
 public import PluralKit
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The daemon's state in SQLite (`state.sqlite` in the state directory, WAL mode): per system,
@@ -50,9 +51,13 @@ public final class StateStore: Sendable {
         self.directory = directory
         self.redact = redact
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw StateStoreError(.directoryUnavailable, "cannot create the state directory \(directory): \(error.localizedDescription). Pass --state-dir to choose another.", underlying: error)
+            throw StateStoreError(
+                .directoryUnavailable,
+                "cannot create the state directory \(directory): \(error.localizedDescription). Pass --state-dir to choose another.",
+                underlying: error)
         }
         path = directory + "/state.sqlite"
         let existed = FileManager.default.fileExists(atPath: path)
@@ -68,7 +73,10 @@ public final class StateStore: Sendable {
         found = !existed ? .new : hadSchema ? .existing : .emptied
         let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
         if superseded {
-            throw StateStoreError(.newerSchema, "the state database \(path) was written by a newer pkfrontd (its schema has migrations this version does not know). Run the newer pkfrontd, or move the file away to start afresh.")
+            throw StateStoreError(
+                .newerSchema,
+                "the state database \(path) was written by a newer pkfrontd (its schema has migrations this version does not know). Run the newer pkfrontd, or move the file away to start afresh."
+            )
         }
         try migrator.migrate(pool)
     }
@@ -140,29 +148,44 @@ public final class StateStore: Sendable {
         return e
     }()
 
-    static func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T { try JSONDecoder().decode(T.self, from: Data(text.utf8)) }
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
 
     /// The stored state of a system, or nil on first start.
     public func state(system: String) throws -> SystemState? {
         try check(.readState)
         return try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT front FROM system_state WHERE system = ?", arguments: [system]) else {
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT front FROM system_state WHERE system = ?", arguments: [system])
+            else {
                 return nil
             }
             let front: TrackedSwitch? = try (row["front"] as String?).map { try Self.decode(TrackedSwitch.self, $0) }
             let known = try Row.fetchAll(
-                db, sql: "SELECT id, timestamp, members FROM known_switch WHERE system = ? ORDER BY ts_sort DESC", arguments: [system]
+                db, sql: "SELECT id, timestamp, members FROM known_switch WHERE system = ? ORDER BY ts_sort DESC",
+                arguments: [system]
             ).map { row in
                 let text: String = row["timestamp"]
                 guard let timestamp = Timestamp(text) else {
-                    throw StateStoreError(.malformedState, "the state database \(path) holds a malformed switch timestamp '\(text.prefix(40))' for system \(system); move the file away to start afresh (the switches logged meanwhile are then not reported)")
+                    throw StateStoreError(
+                        .malformedState,
+                        "the state database \(path) holds a malformed switch timestamp '\(text.prefix(40))' for system \(system); move the file away to start afresh (the switches logged meanwhile are then not reported)"
+                    )
                 }
                 let idText: String = row["id"]
                 guard let id = SwitchID(idText) else {
-                    throw StateStoreError(.malformedState, "the state database \(path) holds a malformed switch id '\(idText.prefix(40))' for system \(system); move the file away to start afresh (the switches logged meanwhile are then not reported)")
+                    throw StateStoreError(
+                        .malformedState,
+                        "the state database \(path) holds a malformed switch id '\(idText.prefix(40))' for system \(system); move the file away to start afresh (the switches logged meanwhile are then not reported)"
+                    )
                 }
-                return TrackedSwitch(id: id, timestamp: timestamp, members: try Self.decode([MemberID].self, row["members"]))
+                return TrackedSwitch(
+                    id: id, timestamp: timestamp, members: try Self.decode([MemberID].self, row["members"]))
             }
             return SystemState(system: system, front: front, known: known)
         }
@@ -176,13 +199,19 @@ public final class StateStore: Sendable {
         return try pool.write { db in
             let stored = try insert(events, db, now: now)
             try db.execute(
-                sql: "INSERT INTO system_state (system, front, updated) VALUES (?, ?, ?) ON CONFLICT(system) DO UPDATE SET front = excluded.front, updated = excluded.updated",
+                sql:
+                    "INSERT INTO system_state (system, front, updated) VALUES (?, ?, ?) ON CONFLICT(system) DO UPDATE SET front = excluded.front, updated = excluded.updated",
                 arguments: [state.system, try state.front.map { try Self.json($0) }, now.description])
             try db.execute(sql: "DELETE FROM known_switch WHERE system = ?", arguments: [state.system])
             for s in state.known.sorted(by: { $0.timestamp > $1.timestamp }).prefix(Self.knownWindow) {
                 try db.execute(
-                    sql: "INSERT OR REPLACE INTO known_switch (system, id, timestamp, ts_sort, members) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [state.system, s.id.rawValue, s.timestamp.description, s.timestamp.secondsSince1970 * 1_000_000_000 + Int64(s.timestamp.nanoseconds), try Self.json(s.members)])
+                    sql:
+                        "INSERT OR REPLACE INTO known_switch (system, id, timestamp, ts_sort, members) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [
+                        state.system, s.id.rawValue, s.timestamp.description,
+                        s.timestamp.secondsSince1970 * 1_000_000_000 + Int64(s.timestamp.nanoseconds),
+                        try Self.json(s.members),
+                    ])
             }
             return stored
         }
@@ -204,13 +233,19 @@ public final class StateStore: Sendable {
     /// Adds a system to the marker file (written to a temporary file, synced, renamed).
     public func markTracked(system: String) throws {
         guard !wasTracked(system: system) else { return }
-        var lines = ((try? String(contentsOfFile: markerPath, encoding: .utf8)) ?? "").split(whereSeparator: \.isNewline).map(String.init)
+        var lines = ((try? String(contentsOfFile: markerPath, encoding: .utf8)) ?? "").split(
+            whereSeparator: \.isNewline
+        ).map(String.init)
         lines.append(system)
         let text = lines.joined(separator: "\n") + "\n"
         let temporary = markerPath + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StateStoreError(.cannotWrite, "cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        let ok = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) == $0.count - 1 } && fsync(fd) == 0
+        guard fd >= 0 else {
+            throw StateStoreError(.cannotWrite, "cannot write \(temporary): \(String(cString: strerror(errno)))")
+        }
+        let ok =
+            text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) == $0.count - 1 }
+            && fsync(fd) == 0
         close(fd)
         guard ok, rename(temporary, markerPath) == 0 else {
             unlink(temporary)

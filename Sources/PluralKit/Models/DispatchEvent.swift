@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The envelope PluralKit POSTs to a system's dispatch webhook.
@@ -104,6 +104,7 @@ public struct DispatchEvent: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case type, id, data
-        case signingToken = "signing_token", systemID = "system_id"
+        case signingToken = "signing_token"
+        case systemID = "system_id"
     }
 }

@@ -54,8 +54,11 @@ public struct GroupPrivacy: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case visibility
-        case namePrivacy = "name_privacy", descriptionPrivacy = "description_privacy"
-        case bannerPrivacy = "banner_privacy", iconPrivacy = "icon_privacy", listPrivacy = "list_privacy"
+        case namePrivacy = "name_privacy"
+        case descriptionPrivacy = "description_privacy"
+        case bannerPrivacy = "banner_privacy"
+        case iconPrivacy = "icon_privacy"
+        case listPrivacy = "list_privacy"
         case metadataPrivacy = "metadata_privacy"
     }
 }

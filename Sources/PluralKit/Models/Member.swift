@@ -68,9 +68,14 @@ public struct Member: Hashable, Sendable, Codable, Identifiable {
 
     enum CodingKeys: String, CodingKey {
         case id, uuid, system, name, color, birthday, pronouns, banner, description, created, tts, privacy
-        case displayName = "display_name", avatarURL = "avatar_url", webhookAvatarURL = "webhook_avatar_url"
-        case keepProxy = "keep_proxy", autoproxyEnabled = "autoproxy_enabled", messageCount = "message_count"
-        case lastMessageTimestamp = "last_message_timestamp", proxyTags = "proxy_tags"
+        case displayName = "display_name"
+        case avatarURL = "avatar_url"
+        case webhookAvatarURL = "webhook_avatar_url"
+        case keepProxy = "keep_proxy"
+        case autoproxyEnabled = "autoproxy_enabled"
+        case messageCount = "message_count"
+        case lastMessageTimestamp = "last_message_timestamp"
+        case proxyTags = "proxy_tags"
     }
 }
 
@@ -96,10 +101,14 @@ public struct MemberPrivacy: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case visibility
-        case namePrivacy = "name_privacy", descriptionPrivacy = "description_privacy"
-        case bannerPrivacy = "banner_privacy", birthdayPrivacy = "birthday_privacy"
-        case pronounPrivacy = "pronoun_privacy", avatarPrivacy = "avatar_privacy"
-        case metadataPrivacy = "metadata_privacy", proxyPrivacy = "proxy_privacy"
+        case namePrivacy = "name_privacy"
+        case descriptionPrivacy = "description_privacy"
+        case bannerPrivacy = "banner_privacy"
+        case birthdayPrivacy = "birthday_privacy"
+        case pronounPrivacy = "pronoun_privacy"
+        case avatarPrivacy = "avatar_privacy"
+        case metadataPrivacy = "metadata_privacy"
+        case proxyPrivacy = "proxy_privacy"
     }
 }
 
@@ -121,6 +130,9 @@ public struct MemberGuildSettings: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case displayName = "display_name", avatarURL = "avatar_url", keepProxy = "keep_proxy", guildID = "guild_id"
+        case displayName = "display_name"
+        case avatarURL = "avatar_url"
+        case keepProxy = "keep_proxy"
+        case guildID = "guild_id"
     }
 }

@@ -82,7 +82,10 @@ public struct Fronters: Hashable, Sendable, Codable {
         self.members = members
     }
 
-    enum CodingKeys: String, CodingKey { case switchID = "id", timestamp, members }
+    enum CodingKeys: String, CodingKey {
+        case switchID = "id"
+        case timestamp, members
+    }
 }
 
 /// A proxied message, as `GET /messages/{id}` returns it.

@@ -79,10 +79,14 @@ public struct SystemPrivacy: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case namePrivacy = "name_privacy", avatarPrivacy = "avatar_privacy"
-        case descriptionPrivacy = "description_privacy", bannerPrivacy = "banner_privacy"
-        case pronounPrivacy = "pronoun_privacy", memberListPrivacy = "member_list_privacy"
-        case groupListPrivacy = "group_list_privacy", frontPrivacy = "front_privacy"
+        case namePrivacy = "name_privacy"
+        case avatarPrivacy = "avatar_privacy"
+        case descriptionPrivacy = "description_privacy"
+        case bannerPrivacy = "banner_privacy"
+        case pronounPrivacy = "pronoun_privacy"
+        case memberListPrivacy = "member_list_privacy"
+        case groupListPrivacy = "group_list_privacy"
+        case frontPrivacy = "front_privacy"
         case frontHistoryPrivacy = "front_history_privacy"
     }
 }
@@ -125,14 +129,21 @@ public struct SystemSettings: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case timezone
-        case pingsEnabled = "pings_enabled", latchTimeout = "latch_timeout"
-        case memberDefaultPrivate = "member_default_private", groupDefaultPrivate = "group_default_private"
-        case showPrivateInfo = "show_private_info", memberLimit = "member_limit", groupLimit = "group_limit"
+        case pingsEnabled = "pings_enabled"
+        case latchTimeout = "latch_timeout"
+        case memberDefaultPrivate = "member_default_private"
+        case groupDefaultPrivate = "group_default_private"
+        case showPrivateInfo = "show_private_info"
+        case memberLimit = "member_limit"
+        case groupLimit = "group_limit"
         case caseSensitiveProxyTags = "case_sensitive_proxy_tags"
         case proxyErrorMessageEnabled = "proxy_error_message_enabled"
-        case hidDisplaySplit = "hid_display_split", hidDisplayCaps = "hid_display_caps"
-        case hidListPadding = "hid_list_padding", cardShowColorHex = "card_show_color_hex"
-        case proxySwitch = "proxy_switch", nameFormat = "name_format"
+        case hidDisplaySplit = "hid_display_split"
+        case hidDisplayCaps = "hid_display_caps"
+        case hidListPadding = "hid_list_padding"
+        case cardShowColorHex = "card_show_color_hex"
+        case proxySwitch = "proxy_switch"
+        case nameFormat = "name_format"
         case descriptionTemplates = "description_templates"
     }
 }
@@ -160,8 +171,12 @@ public struct SystemGuildSettings: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case tag
-        case proxyingEnabled = "proxying_enabled", tagEnabled = "tag_enabled", avatarURL = "avatar_url"
-        case displayName = "display_name", nameFormat = "name_format", guildID = "guild_id"
+        case proxyingEnabled = "proxying_enabled"
+        case tagEnabled = "tag_enabled"
+        case avatarURL = "avatar_url"
+        case displayName = "display_name"
+        case nameFormat = "name_format"
+        case guildID = "guild_id"
     }
 }
 
@@ -188,6 +203,8 @@ public struct AutoproxySettings: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case mode = "autoproxy_mode", member = "autoproxy_member", lastLatchTimestamp = "last_latch_timestamp"
+        case mode = "autoproxy_mode"
+        case member = "autoproxy_member"
+        case lastLatchTimestamp = "last_latch_timestamp"
     }
 }

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// The kinds of entity that have a PluralKit short id ("hid") and a UUID.
@@ -106,10 +106,15 @@ public enum SystemRef: Hashable, Sendable, CustomStringConvertible, ExpressibleB
 
     /// Parses `@me`, a short id or UUID, or a Discord account snowflake (17–20 digits).
     public init?(_ string: String) {
-        if string == "@me" { self = .me }
-        else if let id = SystemID(string) { self = .id(id) }
-        else if string.count >= 15, let flake = Snowflake(string) { self = .discordAccount(flake) }
-        else { return nil }
+        if string == "@me" {
+            self = .me
+        } else if let id = SystemID(string) {
+            self = .id(id)
+        } else if string.count >= 15, let flake = Snowflake(string) {
+            self = .discordAccount(flake)
+        } else {
+            return nil
+        }
     }
 
     /// Parses a literal; traps on an invalid one (a programming error).

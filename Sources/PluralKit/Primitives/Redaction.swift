@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Synchronization
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Keeps secrets out of text that is logged or stored: every occurrence of a secret is replaced
 /// by `[token]`. The client applies it to its own errors; the daemon applies it again, as a last
@@ -54,27 +55,39 @@ public enum APIBaseURL {
     /// or password, no query or fragment, no spaces or control characters.
     public static func validate(_ text: String) throws(Invalid) -> String {
         func refuse(_ why: String) -> Invalid {
-            Invalid(description: "the API URL \(why); write it like https://api.pluralkit.me/v2 (or http://127.0.0.1:PORT/v2 for a local test server)")
+            Invalid(
+                description:
+                    "the API URL \(why); write it like https://api.pluralkit.me/v2 (or http://127.0.0.1:PORT/v2 for a local test server)"
+            )
         }
         if text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
             throw refuse("contains spaces or control characters")
         }
         let lower = text.lowercased()
-        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { throw refuse("must start with https:// (or http://)") }
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
+            throw refuse("must start with https:// (or http://)")
+        }
         let rest = text.drop { $0 != "/" }.dropFirst(2)
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         if authority.contains("@") {
-            throw Invalid(description: "the API URL has a user name or password in it (before '@'); PluralKit needs none (the token is sent as a header): remove that part (the URL is not repeated here)")
+            throw Invalid(
+                description:
+                    "the API URL has a user name or password in it (before '@'); PluralKit needs none (the token is sent as a header): remove that part (the URL is not repeated here)"
+            )
         }
         guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
             throw refuse("has no host, or its host or port is malformed")
         }
         if let port = components.port, !(1...65535).contains(port) { throw refuse("has port \(port), outside 1–65535") }
         // URLComponents drops a port it cannot read: compare with what is written.
-        let hostPart = authority.hasPrefix("[") ? String(authority.prefix { $0 != "]" }) + "]" : String(authority.prefix { $0 != ":" })
+        let hostPart =
+            authority.hasPrefix("[")
+            ? String(authority.prefix { $0 != "]" }) + "]" : String(authority.prefix { $0 != ":" })
         let portText = authority.dropFirst(hostPart.count)
         if !portText.isEmpty {
-            guard portText.first == ":", let port = Int(portText.dropFirst()) else { throw refuse("has a malformed port") }
+            guard portText.first == ":", let port = Int(portText.dropFirst()) else {
+                throw refuse("has a malformed port")
+            }
             if !(1...65535).contains(port) { throw refuse("has port \(port), outside 1–65535") }
         }
         if components.query != nil { throw refuse("has a query (?…)") }

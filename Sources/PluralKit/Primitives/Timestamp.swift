@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// A UTC instant as PluralKit writes it: `YYYY-MM-DDTHH:MM:SS[.fraction]Z`.
@@ -73,7 +73,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         let secondOfDay = Int(secondsSince1970 - Int64(days) * 86_400)
         let (year, month, day) = Self.civil(fromDays: days)
         var out = Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2) + "T"
-        out += Self.pad(secondOfDay / 3600, 2) + ":" + Self.pad(secondOfDay / 60 % 60, 2) + ":"
+        out +=
+            Self.pad(secondOfDay / 3600, 2) + ":" + Self.pad(secondOfDay / 60 % 60, 2) + ":"
             + Self.pad(secondOfDay % 60, 2)
         if nanoseconds != 0 {
             var fraction = Self.pad(Int(nanoseconds), 9)

@@ -1,4 +1,3 @@
-
 /// A PluralKit API token (from `pk;token`). Its description, debug description and reflection
 /// never show the secret, so it can be logged, interpolated or dumped safely.
 public struct Token: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,

@@ -20,9 +20,12 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     public init(connectTimeout: Duration = .seconds(4), maxConnections: Int = 4, maxBodyBytes: Int = 16 << 20) {
         self.connectTimeout = connectTimeout
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000
-            + connectTimeout.components.attoseconds / 1_000_000_000))
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
+        configuration.timeout = .init(
+            connect: .nanoseconds(
+                Int64(connectTimeout.components.seconds) * 1_000_000_000
+                    + connectTimeout.components.attoseconds / 1_000_000_000))
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
         // A refused or failed connection fails the attempt at once: the client retries on its
         // own schedule (RetryPolicy). Left on, the pool would retry quietly until the connect
         // timeout, so every attempt against a host that refuses would take the whole timeout.
@@ -59,14 +62,17 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             if Task.isCancelled { throw CancellationError() }
             var timeout = false
             if case .connectTimeout = error { timeout = true }
-            throw TransportFailure(isTimeout: timeout, mayHaveBeenSent: !timeout, description: "connection failed: \(error)")
+            throw TransportFailure(
+                isTimeout: timeout, mayHaveBeenSent: !timeout, description: "connection failed: \(error)")
         } catch let error as IOError {
             let refused = error.errnoCode == 111  // ECONNREFUSED
-            throw TransportFailure(isTimeout: false, mayHaveBeenSent: !refused, description: "connection failed: \(error)")
+            throw TransportFailure(
+                isTimeout: false, mayHaveBeenSent: !refused, description: "connection failed: \(error)")
         } catch {
             if Task.isCancelled { throw CancellationError() }
             // Other libraries' error texts may quote the request (headers included): only the type is named.
-            throw TransportFailure(isTimeout: false, mayHaveBeenSent: true, description: "request failed (\(type(of: error)))")
+            throw TransportFailure(
+                isTimeout: false, mayHaveBeenSent: true, description: "request failed (\(type(of: error)))")
         }
     }
 
@@ -79,7 +85,8 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         case .deadlineExceeded, .readTimeout, .writeTimeout:
             return TransportFailure(isTimeout: true, mayHaveBeenSent: true, description: "no answer within \(timeout)")
         case .remoteConnectionClosed:
-            return TransportFailure(isTimeout: false, mayHaveBeenSent: true, description: "the server closed the connection")
+            return TransportFailure(
+                isTimeout: false, mayHaveBeenSent: true, description: "the server closed the connection")
         case .bodyLengthMismatch:
             return TransportFailure(isTimeout: false, mayHaveBeenSent: true, description: "the reply was cut short")
         case .invalidProxyResponse, .proxyAuthenticationRequired, .httpProxyHandshakeTimeout, .socksHandshakeTimeout:
@@ -87,11 +94,14 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         case .invalidURL, .emptyHost, .emptyScheme:
             return TransportFailure(isTimeout: false, mayHaveBeenSent: false, description: "the API URL is not valid")
         case .alreadyShutdown:
-            return TransportFailure(isTimeout: false, mayHaveBeenSent: false, description: "the HTTP client was already shut down")
+            return TransportFailure(
+                isTimeout: false, mayHaveBeenSent: false, description: "the HTTP client was already shut down")
         default:
             return TransportFailure(
                 isTimeout: false, mayHaveBeenSent: true,
-                description: "the HTTP library refused or failed the request (a header or the URL it cannot send, or a protocol error)")
+                description:
+                    "the HTTP library refused or failed the request (a header or the URL it cannot send, or a protocol error)"
+            )
         }
     }
 

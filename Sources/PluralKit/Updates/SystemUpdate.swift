@@ -102,8 +102,10 @@ public struct SystemSettingsUpdate: Sendable, Hashable, CheckedUpdate {
     var hasChanges: Bool {
         timezone.isChange || latchTimeout.isChange || proxySwitch.isChange || nameFormat.isChange
             || descriptionTemplates.isChange
-            || [pingsEnabled, memberDefaultPrivate, groupDefaultPrivate, caseSensitiveProxyTags,
-                proxyErrorMessageEnabled, hidDisplaySplit, hidDisplayCaps, cardShowColorHex].contains { $0.isChange }
+            || [
+                pingsEnabled, memberDefaultPrivate, groupDefaultPrivate, caseSensitiveProxyTags,
+                proxyErrorMessageEnabled, hidDisplaySplit, hidDisplayCaps, cardShowColorHex,
+            ].contains { $0.isChange }
     }
 
     func validate() throws {

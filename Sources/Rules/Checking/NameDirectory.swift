@@ -24,7 +24,8 @@ public struct NameDirectory: Sendable {
 
     /// The live lists, as fetched.
     public init(members: [Member], groups: [Group]) {
-        self.init(members: members.map(Entry.init), groups: groups.map(Entry.init), source: "the live member and group lists")
+        self.init(
+            members: members.map(Entry.init), groups: groups.map(Entry.init), source: "the live member and group lists")
     }
 
     /// Names the daemon keeps (its cache, or the lists of its last refresh).

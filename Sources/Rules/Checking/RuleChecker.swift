@@ -1,4 +1,5 @@
 import FrontEvents
+
 /// Checks that need the whole rule set: unique names, template variables, member names, loops.
 struct RuleChecker {
     let directory: NameDirectory?
@@ -25,7 +26,10 @@ struct RuleChecker {
             if !rule.name.isEmpty {
                 if let earlier = names[rule.name.lowercased()] {
                     let place = earlier.file == rule.location.file ? "line \(earlier.line)" : "\(earlier)"
-                    error(rule.location, "another rule is already named '\(rule.name)' (at \(place)); rule names must be unique, they identify the rule in the journal")
+                    error(
+                        rule.location,
+                        "another rule is already named '\(rule.name)' (at \(place)); rule names must be unique, they identify the rule in the journal"
+                    )
                 } else {
                     names[rule.name.lowercased()] = rule.location
                 }
@@ -54,11 +58,16 @@ struct RuleChecker {
         for template in templates {
             var placer: NodeReader.TagPlacer?
             for reference in template.references {
-                guard let (severity, message) = TemplateVariables.check(reference, available: available, partial: partial) else { continue }
+                guard
+                    let (severity, message) = TemplateVariables.check(reference, available: available, partial: partial)
+                else { continue }
                 if placer == nil {
-                    placer = .init(reader: readers[template.location.file] ?? NodeReader(file: template.location.file, text: ""), template: template)
+                    placer = .init(
+                        reader: readers[template.location.file] ?? NodeReader(file: template.location.file, text: ""),
+                        template: template)
                 }
-                diagnostics.append(.init(severity, placer!.place(offset: reference.offset, tag: reference.tag), message))
+                diagnostics.append(
+                    .init(severity, placer!.place(offset: reference.offset, tag: reference.tag), message))
             }
         }
     }
@@ -69,14 +78,22 @@ struct RuleChecker {
         var conditions: [Condition] = []
         if let c = rule.condition { conditions.append(c) }
         if case .while(let c) = rule.activation { conditions.append(c) }
-        let memberTests = conditions.flatMap { Self.flatten($0) }.filter { if case .member = $0 { true } else { false } }
+        let memberTests = conditions.flatMap { Self.flatten($0) }.filter {
+            if case .member = $0 { true } else { false }
+        }
         guard let first = memberTests.first else { return }
         let triggers = rule.triggers
         let providing = triggers.filter { TemplateVariables.extra(for: $0.kind)["member"] != nil }
         if triggers.isEmpty || providing.isEmpty {
-            error(first.location, "`member:` tests the member of a fronter_added, fronter_removed or per-member fronting_for event, and this rule has none; to test who is fronting use `fronters: { include: … }`")
+            error(
+                first.location,
+                "`member:` tests the member of a fronter_added, fronter_removed or per-member fronting_for event, and this rule has none; to test who is fronting use `fronters: { include: … }`"
+            )
         } else if providing.count < triggers.count {
-            warning(first.location, "`member:` is false when the rule runs on \(triggers.filter { TemplateVariables.extra(for: $0.kind)["member"] == nil }.map { TemplateVariables.describe($0.kind) }.joined(separator: ", ")) (those events have no member)")
+            warning(
+                first.location,
+                "`member:` is false when the rule runs on \(triggers.filter { TemplateVariables.extra(for: $0.kind)["member"] == nil }.map { TemplateVariables.describe($0.kind) }.joined(separator: ", ")) (those events have no member)"
+            )
         }
     }
 
@@ -103,7 +120,10 @@ struct RuleChecker {
         guard reactsToSwitches else { return }
         for action in rule.allActions {
             if case .logSwitch = action.kind {
-                warning(action.location, "this rule reacts to front changes and also logs a switch: its own switch changes the front again (a loop risk). pkfrontd does not react to switches it logged itself, but another rule or device may; prefer a schedule or fronting_for trigger")
+                warning(
+                    action.location,
+                    "this rule reacts to front changes and also logs a switch: its own switch changes the front again (a loop risk). pkfrontd does not react to switches it logged itself, but another rule or device may; prefer a schedule or fronting_for trigger"
+                )
             }
         }
     }
@@ -146,7 +166,9 @@ struct RuleChecker {
         for trigger in rule.triggers {
             if case .frontingFor(_, .member(let m)) = trigger.kind { members.append(m) }
         }
-        for c in [rule.condition, { if case .while(let c) = rule.activation { return c } else { return nil } }()].compactMap({ $0 }) {
+        for c in [rule.condition, { if case .while(let c) = rule.activation { return c } else { return nil } }()]
+            .compactMap({ $0 })
+        {
             let found = Self.conditionNames(c)
             members += found.members
             groups += found.groups
@@ -164,7 +186,10 @@ struct RuleChecker {
         self.groupIDs = groupIDs
     }
 
-    mutating func resolve(_ text: String, _ at: SourceLocation, kind: String, entries: [NameDirectory.Entry]?, into ids: inout [String: String]) {
+    mutating func resolve(
+        _ text: String, _ at: SourceLocation, kind: String, entries: [NameDirectory.Entry]?,
+        into ids: inout [String: String]
+    ) {
         guard let directory, let entries else {
             warning(at, "\(kind) '\(text)' was not checked: \(missingDirectoryReason)")
             return
@@ -173,10 +198,16 @@ struct RuleChecker {
         case .found(let entry):
             ids[text] = entry.id
         case .ambiguous(let found):
-            error(at, "several \(kind)s are called '\(text)' (\(found.map { "\($0.id)" }.joined(separator: ", "))); use the id instead")
+            error(
+                at,
+                "several \(kind)s are called '\(text)' (\(found.map { "\($0.id)" }.joined(separator: ", "))); use the id instead"
+            )
         case .notFound(let suggestion):
             let hint = suggestion.map { " (did you mean '\($0)'?)" } ?? ""
-            error(at, "unknown \(kind) '\(text)'\(hint): no \(kind) has this name, display name, id or UUID in \(directory.source)")
+            error(
+                at,
+                "unknown \(kind) '\(text)'\(hint): no \(kind) has this name, display name, id or UUID in \(directory.source)"
+            )
         }
     }
 }

@@ -15,7 +15,8 @@ public struct RuleSet: Sendable {
 
     /// An empty rule set with default settings.
     public init(
-        settings: RuleSettings = .init(), servers: [String: ServerAlias] = [:], rules: [Rule] = [], files: [String] = [],
+        settings: RuleSettings = .init(), servers: [String: ServerAlias] = [:], rules: [Rule] = [],
+        files: [String] = [],
         memberIDs: [String: String] = [:], groupIDs: [String: String] = [:]
     ) {
         self.memberIDs = memberIDs

@@ -35,7 +35,8 @@ public enum DurationParser {
         for (number, unit) in parts {
             // Digits, with at most one point that has digits on both sides.
             let pieces = number.split(separator: ".", omittingEmptySubsequences: false)
-            guard pieces.count <= 2, pieces.allSatisfy({ !$0.isEmpty }), let value = Double(number), value <= 1_000_000_000,
+            guard pieces.count <= 2, pieces.allSatisfy({ !$0.isEmpty }), let value = Double(number),
+                value <= 1_000_000_000,
                 seen.insert(unit).inserted
             else { return nil }
             let scale: Double

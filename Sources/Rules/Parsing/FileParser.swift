@@ -1,5 +1,5 @@
-import FrontEvents
 import Foundation
+import FrontEvents
 
 /// One file's top level, before the files of a directory are merged.
 struct FileTop {
@@ -15,20 +15,29 @@ struct FileTop {
 struct FileParser {
     static let topKeys = ["allow", "settings", "aliases", "rules"]
     static let settingKeys = ["settle", "cooldown", "timezone", "quiet_hours", "dry_run"]
-    static let ruleKeys = ["name", "description", "when", "while", "if", "do", "after", "cooldown", "settle", "quiet_hours", "enabled", "dry_run"]
+    static let ruleKeys = [
+        "name", "description", "when", "while", "if", "do", "after", "cooldown", "settle", "quiet_hours", "enabled",
+        "dry_run",
+    ]
 
     /// Reads the top level of a file.
     static func top(_ root: YNode, file: String, reader: inout NodeReader) -> FileTop {
         var top = FileTop(file: file)
         if root.isNull { return top }
-        guard let fields = reader.fields(root, "the rule file", allowed: topKeys, hint: " (start with `rules:`; see rules/README.md)") else {
+        guard
+            let fields = reader.fields(
+                root, "the rule file", allowed: topKeys, hint: " (start with `rules:`; see rules/README.md)")
+        else {
             return top
         }
         if let allow = fields["allow"] {
             top.allowLocation = fields.keyLocation("allow")
             for item in reader.list(allow) {
                 guard let word = item.string, let opt = Rule.Opt(rawValue: word.lowercased()) else {
-                    reader.error(item.location, "allow: '\(item.string ?? item.kindDescription)' is not something a file can allow\(Suggest.hint(item.string ?? "", Rule.Opt.allCases.map(\.rawValue))); write allow: [exec] and/or allow: [webhook]")
+                    reader.error(
+                        item.location,
+                        "allow: '\(item.string ?? item.kindDescription)' is not something a file can allow\(Suggest.hint(item.string ?? "", Rule.Opt.allCases.map(\.rawValue))); write allow: [exec] and/or allow: [webhook]"
+                    )
                     continue
                 }
                 top.allows.insert(opt)
@@ -43,7 +52,10 @@ struct FileParser {
             if let pairs = aliases.mapping {
                 top.aliases = pairs
             } else {
-                reader.error(aliases.location, "aliases must map names to Discord server ids, e.g.\n    aliases:\n      Art Club: \"100000000000000001\"")
+                reader.error(
+                    aliases.location,
+                    "aliases must map names to Discord server ids, e.g.\n    aliases:\n      Art Club: \"100000000000000001\""
+                )
             }
         }
         top.rules = fields["rules"]

@@ -19,9 +19,14 @@ struct NodeReader {
 
     /// The keys of a mapping, checked against the allowed ones; unknown keys are errors with a suggestion.
     /// Returns nil (after an error) when the node is not a mapping.
-    mutating func fields(_ node: YNode, _ what: String, allowed: [String], hint: String = "", synonyms: [String: String] = [:]) -> Fields? {
+    mutating func fields(
+        _ node: YNode, _ what: String, allowed: [String], hint: String = "", synonyms: [String: String] = [:]
+    ) -> Fields? {
         guard let pairs = node.mapping else {
-            error(node.location, "\(what) must be a mapping of \(allowed.prefix(6).joined(separator: ", "))…, not \(node.kindDescription)\(hint)")
+            error(
+                node.location,
+                "\(what) must be a mapping of \(allowed.prefix(6).joined(separator: ", "))…, not \(node.kindDescription)\(hint)"
+            )
             return nil
         }
         var out = Fields(location: node.location)
@@ -31,10 +36,15 @@ struct NodeReader {
                 continue
             }
             guard allowed.contains(name) else {
-                let suggestion = synonyms[name.lowercased()].map { " (did you mean '\($0)'?)" } ?? Suggest.hint(name, allowed)
-                error(key.location, "unknown key '\(name)' in \(what)\(suggestion); allowed: \(allowed.joined(separator: ", "))")
+                let suggestion =
+                    synonyms[name.lowercased()].map { " (did you mean '\($0)'?)" } ?? Suggest.hint(name, allowed)
+                error(
+                    key.location,
+                    "unknown key '\(name)' in \(what)\(suggestion); allowed: \(allowed.joined(separator: ", "))")
                 out.hadUnknownKeys = true
-                if let target = synonyms[name.lowercased()] ?? Suggest.closest(to: name, in: allowed) { out.suggested.insert(target) }
+                if let target = synonyms[name.lowercased()] ?? Suggest.closest(to: name, in: allowed) {
+                    out.suggested.insert(target)
+                }
                 continue
             }
             out.order.append(name)
@@ -78,7 +88,10 @@ struct NodeReader {
     /// A whole number in a range.
     mutating func int(_ node: YNode, _ what: String, range: ClosedRange<Int>) -> Int? {
         guard let s = node.string, let n = Int(s), range.contains(n) else {
-            error(node.location, "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(node.kindDescription)")
+            error(
+                node.location,
+                "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(node.kindDescription)"
+            )
             return nil
         }
         return n
@@ -87,7 +100,8 @@ struct NodeReader {
     /// `30s`, `15m`, `4h`, `1h30m`, `2d`.
     mutating func duration(_ node: YNode, _ what: String, minimum: Duration = .zero) -> Duration? {
         guard let s = node.string else {
-            error(node.location, "\(what) must be a duration such as 30s, 15m, 4h or 1h30m, not \(node.kindDescription)")
+            error(
+                node.location, "\(what) must be a duration such as 30s, 15m, 4h or 1h30m, not \(node.kindDescription)")
             return nil
         }
         guard let d = DurationParser.parse(s) else {
@@ -108,7 +122,9 @@ struct NodeReader {
         guard let s = node.string, let t = TimeOfDay(parsing: s) else {
             var hint = ""
             if case .scalar(let raw, _) = node.value, Int(raw) != nil { hint = " (quote times: \"21:30\")" }
-            error(node.location, "\(what) must be a time of day such as \"07:00\" or \"23:30\", not \(node.kindDescription)\(hint)")
+            error(
+                node.location,
+                "\(what) must be a time of day such as \"07:00\" or \"23:30\", not \(node.kindDescription)\(hint)")
             return nil
         }
         return t
@@ -145,7 +161,8 @@ struct NodeReader {
         }
         for item in items {
             guard let raw = item.string?.lowercased().trimmingSpaces else {
-                error(item.location, "\(what): a day must be a word such as mon or saturday, not \(item.kindDescription)")
+                error(
+                    item.location, "\(what): a day must be a word such as mon or saturday, not \(item.kindDescription)")
                 ok = false
                 continue
             }
@@ -167,7 +184,10 @@ struct NodeReader {
                     }
                 } else {
                     let words = Weekday.allCases.map(\.rawValue) + ["weekdays", "weekends", "every day"]
-                    error(item.location, "'\(item.string ?? "")' is not a day\(Suggest.hint(raw, words)); write mon … sun, monday … sunday, weekdays, weekends, every day or a range like mon-fri")
+                    error(
+                        item.location,
+                        "'\(item.string ?? "")' is not a day\(Suggest.hint(raw, words)); write mon … sun, monday … sunday, weekdays, weekends, every day or a range like mon-fri"
+                    )
                     ok = false
                 }
             }
@@ -207,7 +227,10 @@ struct NodeReader {
             templateTags += opens
             if templateTags > Self.maxTagsPerFile {
                 if before <= Self.maxTagsPerFile {
-                    error(location, "the file has more than \(Self.maxTagsPerFile) {{ … }} template tags; split it into several files or write shorter templates")
+                    error(
+                        location,
+                        "the file has more than \(Self.maxTagsPerFile) {{ … }} template tags; split it into several files or write shorter templates"
+                    )
                 }
                 return nil
             }
@@ -291,7 +314,9 @@ struct NodeReader {
 
     /// The file position of a tag inside a template value (the value's start when it cannot be found).
     func place(offset: Int?, tag: String?, in template: TextTemplate) -> SourceLocation {
-        guard let tag, template.location.line >= 1, template.location.line <= lines.count else { return template.location }
+        guard let tag, template.location.line >= 1, template.location.line <= lines.count else {
+            return template.location
+        }
         // Find which occurrence of the tag this is, then find that occurrence in the file from the value on.
         let before = offset.map { String(template.source.prefix($0)) } ?? ""
         let occurrence = before.components(separatedBy: tag).count - 1
@@ -312,4 +337,3 @@ struct NodeReader {
         return template.location
     }
 }
-

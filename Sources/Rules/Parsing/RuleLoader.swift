@@ -8,7 +8,10 @@ public struct RuleLoader: Sendable {
     public var missingDirectoryReason: String
 
     /// Creates a loader.
-    public init(directory: NameDirectory?, missingDirectoryReason: String = "no token was given and the state directory has no cached member list") {
+    public init(
+        directory: NameDirectory?,
+        missingDirectoryReason: String = "no token was given and the state directory has no cached member list"
+    ) {
         self.directory = directory
         self.missingDirectoryReason = missingDirectoryReason
     }
@@ -33,9 +36,11 @@ public struct RuleLoader: Sendable {
         do {
             entries = try FileManager.default.contentsOfDirectory(atPath: path)
         } catch {
-            throw RuleLoadError(.unreadable, "\(path): cannot list the directory: \(error.localizedDescription)", underlying: error)
+            throw RuleLoadError(
+                .unreadable, "\(path): cannot list the directory: \(error.localizedDescription)", underlying: error)
         }
-        let names = entries
+        let names =
+            entries
             .filter { name in
                 var isDir: ObjCBool = false
                 return (name.hasSuffix(".yaml") || name.hasSuffix(".yml")) && !name.hasPrefix(".")
@@ -63,7 +68,10 @@ public struct RuleLoader: Sendable {
             diagnostics += fileDiagnostics
         }
         if files.isEmpty {
-            diagnostics.append(.init(.warning, .init(file: path, line: 1, column: 1), "the directory holds no *.yaml files: no rules are loaded"))
+            diagnostics.append(
+                .init(
+                    .warning, .init(file: path, line: 1, column: 1),
+                    "the directory holds no *.yaml files: no rules are loaded"))
         }
         var result = load(parsed: sources)
         result.diagnostics = (diagnostics + result.diagnostics).sortedByLocation
@@ -108,16 +116,26 @@ public struct RuleLoader: Sendable {
                     continue
                 }
                 if name.lowercased() == "all" {
-                    mergeReader.error(key.location, "'all' is reserved (`server: all` means every aliased server); choose another alias")
+                    mergeReader.error(
+                        key.location,
+                        "'all' is reserved (`server: all` means every aliased server); choose another alias")
                     continue
                 }
                 guard let id = value.string, DiscordID.isValid(id) else {
-                    mergeReader.error(value.location, "the alias '\(name)' must be a Discord server id (15–20 digits, e.g. \"100000000000000001\"), not \(value.kindDescription); copy it with Developer Mode → right-click the server → Copy Server ID")
+                    mergeReader.error(
+                        value.location,
+                        "the alias '\(name)' must be a Discord server id (15–20 digits, e.g. \"100000000000000001\"), not \(value.kindDescription); copy it with Developer Mode → right-click the server → Copy Server ID"
+                    )
                     continue
                 }
-                if let earlier = servers[name] ?? servers.values.first(where: { $0.name.lowercased() == name.lowercased() }) {
+                if let earlier = servers[name]
+                    ?? servers.values.first(where: { $0.name.lowercased() == name.lowercased() })
+                {
                     if earlier.guildID != id {
-                        mergeReader.error(key.location, "the alias '\(name)' is already defined at \(earlier.location) as \(earlier.guildID); an alias can stand for one server only")
+                        mergeReader.error(
+                            key.location,
+                            "the alias '\(name)' is already defined at \(earlier.location) as \(earlier.guildID); an alias can stand for one server only"
+                        )
                     }
                     continue
                 }
@@ -127,7 +145,10 @@ public struct RuleLoader: Sendable {
                 let name = key.string!
                 if let earlier = settingNodes[name] {
                     if earlier.value.canonical != value.canonical {
-                        mergeReader.error(key.location, "the setting '\(name)' is already set at \(earlier.key.location) to a different value; set each setting in one file only")
+                        mergeReader.error(
+                            key.location,
+                            "the setting '\(name)' is already set at \(earlier.key.location) to a different value; set each setting in one file only"
+                        )
                     }
                     continue
                 }
@@ -148,11 +169,15 @@ public struct RuleLoader: Sendable {
             if !parser.reader.diagnostics.hasErrors, let allowAt = top.allowLocation {
                 for opt in top.allows.sorted(by: { $0.rawValue < $1.rawValue })
                 where !fileRules.contains(where: { $0.allActions.contains { $0.name == opt.rawValue } }) {
-                    diagnostics.append(.init(.warning, allowAt, "the file allows `\(opt.rawValue)` but none of its rules uses it; remove it from `allow:`"))
+                    diagnostics.append(
+                        .init(
+                            .warning, allowAt,
+                            "the file allows `\(opt.rawValue)` but none of its rules uses it; remove it from `allow:`"))
                 }
             }
         }
-        var checker = RuleChecker(directory: directory, missingDirectoryReason: missingDirectoryReason, readers: readers)
+        var checker = RuleChecker(
+            directory: directory, missingDirectoryReason: missingDirectoryReason, readers: readers)
         checker.check(parsed)
         diagnostics += checker.diagnostics
         // Only complete rules load; an incomplete one has always been reported, but never load it silently.
@@ -182,10 +207,15 @@ public struct RuleLoader: Sendable {
                     s.timezone = tz
                 } else {
                     let known = TimeZone.knownTimeZoneIdentifiers
-                    reader.error(v.location, "unknown time zone '\(tz)'\(Suggest.hint(tz, known)); write an IANA name such as Europe/Berlin or America/New_York")
+                    reader.error(
+                        v.location,
+                        "unknown time zone '\(tz)'\(Suggest.hint(tz, known)); write an IANA name such as Europe/Berlin or America/New_York"
+                    )
                     ok = false
                 }
-            } else { ok = false }
+            } else {
+                ok = false
+            }
         }
         if let v = nodes["dry_run"]?.value {
             if let b = reader.bool(v, "dry_run") { s.dryRun = b } else { ok = false }
@@ -202,7 +232,11 @@ public struct RuleLoader: Sendable {
         if node.string != nil {
             return parser.timeWindow(node, "quiet_hours").map { QuietHours(window: $0, days: [], mode: .defer) }
         }
-        guard let f = parser.reader.fields(node, "quiet_hours", allowed: ["from", "to", "days", "mode"], hint: "; e.g. `{ from: \"23:00\", to: \"07:00\", mode: defer }`") else { return nil }
+        guard
+            let f = parser.reader.fields(
+                node, "quiet_hours", allowed: ["from", "to", "days", "mode"],
+                hint: "; e.g. `{ from: \"23:00\", to: \"07:00\", mode: defer }`")
+        else { return nil }
         guard let fromNode = f["from"], let toNode = f["to"] else {
             parser.reader.error(node.location, "quiet_hours needs `from:` and `to:`")
             return nil
@@ -219,7 +253,9 @@ public struct RuleLoader: Sendable {
         if let m = f["mode"] {
             let words = QuietHours.Mode.allCases.map(\.rawValue)
             guard let s = m.string?.lowercased(), let parsed = QuietHours.Mode(rawValue: s) else {
-                parser.reader.error(m.location, "quiet_hours mode is skip or defer\(Suggest.hint(m.string ?? "", words)), not \(m.kindDescription)")
+                parser.reader.error(
+                    m.location,
+                    "quiet_hours mode is skip or defer\(Suggest.hint(m.string ?? "", words)), not \(m.kindDescription)")
                 return nil
             }
             mode = parsed
@@ -234,7 +270,8 @@ extension YNode {
         switch value {
         case .scalar(let s, _): return isNull ? "null" : s
         case .sequence(let items): return "[" + items.map(\.canonical).joined(separator: ",") + "]"
-        case .mapping(let pairs): return "{" + pairs.map { $0.key.canonical + ":" + $0.value.canonical }.joined(separator: ",") + "}"
+        case .mapping(let pairs):
+            return "{" + pairs.map { $0.key.canonical + ":" + $0.value.canonical }.joined(separator: ",") + "}"
         }
     }
 }

@@ -8,7 +8,9 @@ enum FieldKind {
 }
 
 extension RuleParser {
-    static let actionKeys = ["autoproxy", "system", "system_server", "member", "member_server", "log_switch", "log", "exec", "webhook"]
+    static let actionKeys = [
+        "autoproxy", "system", "system_server", "member", "member_server", "log_switch", "log", "exec", "webhook",
+    ]
 
     static let actionExamples: [String: String] = [
         "autoproxy": "`- autoproxy: { server: Work, mode: front }`",
@@ -28,13 +30,16 @@ extension RuleParser {
         ("avatar_url", .url), ("banner", .url),
     ]
     static let systemServerFields: [(String, FieldKind)] = [
-        ("tag", .text(max: 79, nullable: true)), ("display_name", .text(max: 100, nullable: true)), ("avatar_url", .url),
+        ("tag", .text(max: 79, nullable: true)), ("display_name", .text(max: 100, nullable: true)),
+        ("avatar_url", .url),
         ("tag_enabled", .flag), ("proxying_enabled", .flag),
     ]
     static let memberFields: [(String, FieldKind)] = [
         ("name", .text(max: 100, nullable: false)), ("display_name", .text(max: 100, nullable: true)),
-        ("description", .text(max: 1000, nullable: true)), ("pronouns", .text(max: 100, nullable: true)), ("color", .color),
-        ("avatar_url", .url), ("webhook_avatar_url", .url), ("banner", .url), ("birthday", .birthday), ("keep_proxy", .flag),
+        ("description", .text(max: 1000, nullable: true)), ("pronouns", .text(max: 100, nullable: true)),
+        ("color", .color),
+        ("avatar_url", .url), ("webhook_avatar_url", .url), ("banner", .url), ("birthday", .birthday),
+        ("keep_proxy", .flag),
         ("autoproxy_enabled", .flag), ("tts", .flag),
     ]
     static let memberServerFields: [(String, FieldKind)] = [
@@ -56,15 +61,23 @@ extension RuleParser {
     mutating func action(_ node: YNode) -> Action? {
         if let word = node.string {
             if Self.actionKeys.contains(word) {
-                reader.error(node.location, "`\(word)` needs its settings after a colon, e.g. \(Self.actionExamples[word] ?? "`- \(word): …`")")
+                reader.error(
+                    node.location,
+                    "`\(word)` needs its settings after a colon, e.g. \(Self.actionExamples[word] ?? "`- \(word): …`")")
                 return nil
             }
             let hint = Suggest.hint(word, Self.actionKeys)
-            reader.error(node.location, "'\(word)' is not an action\(hint); an action is a key and its settings, e.g. `- log: \"{{ fronter_names }} fronting\"`")
+            reader.error(
+                node.location,
+                "'\(word)' is not an action\(hint); an action is a key and its settings, e.g. `- log: \"{{ fronter_names }} fronting\"`"
+            )
             return nil
         }
         guard let pairs = node.mapping else {
-            reader.error(node.location, "an action must be a mapping such as `autoproxy: { server: Work, mode: front }`, not \(node.kindDescription)")
+            reader.error(
+                node.location,
+                "an action must be a mapping such as `autoproxy: { server: Work, mode: front }`, not \(node.kindDescription)"
+            )
             return nil
         }
         guard pairs.count == 1, let key = pairs[0].key.string else {
@@ -73,11 +86,15 @@ extension RuleParser {
             } else {
                 let names = pairs.compactMap(\.key.string)
                 if names.filter({ Self.actionKeys.contains($0) }).count > 1 {
-                    reader.error(pairs[1].key.location, "one action per list item: start each action with '- ' on its own line")
+                    reader.error(
+                        pairs[1].key.location, "one action per list item: start each action with '- ' on its own line")
                 } else {
                     let odd = pairs.first { !Self.actionKeys.contains($0.key.string ?? "") }!
                     let hint = Suggest.hint(odd.key.string ?? "", Self.actionKeys)
-                    reader.error(odd.key.location, "unknown action '\(odd.key.string ?? "")'\(hint.isEmpty ? "" : hint)\(hint.isEmpty ? "; is the indentation right? an action's settings go under it" : ""); actions: \(Self.actionKeys.joined(separator: ", "))")
+                    reader.error(
+                        odd.key.location,
+                        "unknown action '\(odd.key.string ?? "")'\(hint.isEmpty ? "" : hint)\(hint.isEmpty ? "; is the indentation right? an action's settings go under it" : ""); actions: \(Self.actionKeys.joined(separator: ", "))"
+                    )
                 }
             }
             return nil
@@ -85,7 +102,10 @@ extension RuleParser {
         let value = pairs[0].value
         let at = pairs[0].key.location
         guard Self.actionKeys.contains(key) else {
-            reader.error(at, "unknown action '\(key)'\(Suggest.hint(key, Self.actionKeys)); actions: \(Self.actionKeys.joined(separator: ", "))")
+            reader.error(
+                at,
+                "unknown action '\(key)'\(Suggest.hint(key, Self.actionKeys)); actions: \(Self.actionKeys.joined(separator: ", "))"
+            )
             return nil
         }
         let kind: Action.Kind?
@@ -101,8 +121,11 @@ extension RuleParser {
                 memberTarget(f, "member", at: value.location).map { .member($0, c) }
             }
         case "member_server":
-            kind = changes(value, "member_server", Self.memberServerFields, extra: ["member", "server"]).flatMap { f, c in
-                guard let m = memberTarget(f, "member_server", at: value.location), let s = serverTarget(f, "member_server") else { return nil }
+            kind = changes(value, "member_server", Self.memberServerFields, extra: ["member", "server"]).flatMap {
+                f, c in
+                guard let m = memberTarget(f, "member_server", at: value.location),
+                    let s = serverTarget(f, "member_server")
+                else { return nil }
                 return .memberServer(m, s, c)
             }
         case "log_switch": kind = logSwitch(value)
@@ -128,7 +151,8 @@ extension RuleParser {
                     return nil
                 }
                 if servers.isEmpty {
-                    reader.error(item.location, "`server: all` means every server in `aliases:`, but no aliases are defined")
+                    reader.error(
+                        item.location, "`server: all` means every server in `aliases:`, but no aliases are defined")
                     return nil
                 }
                 return .all
@@ -141,7 +165,9 @@ extension RuleParser {
                 refs.append(ServerRef(text: s, guildID: s, location: item.location))
             } else {
                 let known = servers.keys.sorted()
-                let list = known.isEmpty ? "no aliases are defined; add them under `aliases:`" : "aliases: \(known.joined(separator: ", "))"
+                let list =
+                    known.isEmpty
+                    ? "no aliases are defined; add them under `aliases:`" : "aliases: \(known.joined(separator: ", "))"
                 reader.error(item.location, "unknown server '\(s)'\(Suggest.hint(s, known)); \(list)")
                 return nil
             }
@@ -166,7 +192,9 @@ extension RuleParser {
     }
 
     /// Reads field changes; returns the fields (for the extra keys) and the changes.
-    mutating func changes(_ node: YNode, _ what: String, _ spec: [(String, FieldKind)], extra: [String]) -> (NodeReader.Fields, [FieldChange])? {
+    mutating func changes(_ node: YNode, _ what: String, _ spec: [(String, FieldKind)], extra: [String]) -> (
+        NodeReader.Fields, [FieldChange]
+    )? {
         guard let f = reader.fields(node, "`\(what):`", allowed: extra + spec.map(\.0)) else { return nil }
         var out: [FieldChange] = []
         var ok = true
@@ -180,7 +208,8 @@ extension RuleParser {
             }
         }
         if ok, out.isEmpty, !f.hadUnknownKeys {
-            reader.error(node.location, "`\(what):` changes nothing; set one of \(spec.map(\.0).joined(separator: ", "))")
+            reader.error(
+                node.location, "`\(what):` changes nothing; set one of \(spec.map(\.0).joined(separator: ", "))")
             return nil
         }
         return ok ? (f, out) : nil
@@ -212,7 +241,8 @@ extension RuleParser {
         case .color:
             let hex = s.hasPrefix("#") ? String(s.dropFirst()) : s
             guard hex.count == 6, hex.allSatisfy(\.isHexDigit) else {
-                reader.error(v.location, "\(key) '\(s)' is not a colour; write six hex digits such as \"ff8800\" (quote it)")
+                reader.error(
+                    v.location, "\(key) '\(s)' is not a colour; write six hex digits such as \"ff8800\" (quote it)")
                 return nil
             }
             return .text(TextTemplate(constant: hex.lowercased(), location: v.location))
@@ -223,8 +253,12 @@ extension RuleParser {
             }
         case .birthday:
             let parts = s.split(separator: "-")
-            let valid = (parts.count == 3 && parts[0].count == 4 && Int(parts[0]) != nil ? Array(parts.dropFirst()) : parts.count == 2 ? parts : [])
-            guard valid.count == 2, let m = Int(valid[0]), let d = Int(valid[1]), (1...12).contains(m), (1...31).contains(d) else {
+            let valid =
+                (parts.count == 3 && parts[0].count == 4 && Int(parts[0]) != nil
+                    ? Array(parts.dropFirst()) : parts.count == 2 ? parts : [])
+            guard valid.count == 2, let m = Int(valid[0]), let d = Int(valid[1]), (1...12).contains(m),
+                (1...31).contains(d)
+            else {
                 reader.error(v.location, "birthday '\(s)' is not a date; write YYYY-MM-DD or MM-DD")
                 return nil
             }
@@ -235,13 +269,20 @@ extension RuleParser {
     }
 
     mutating func autoproxy(_ node: YNode) -> Action.Kind? {
-        guard let f = reader.fields(node, "`autoproxy:`", allowed: ["server", "mode", "member"], hint: "; e.g. `{ server: Art Club, mode: front }`") else { return nil }
+        guard
+            let f = reader.fields(
+                node, "`autoproxy:`", allowed: ["server", "mode", "member"],
+                hint: "; e.g. `{ server: Art Club, mode: front }`")
+        else { return nil }
         guard let target = serverTarget(f, "autoproxy") else { return nil }
         let modes = ["off", "front", "latch", "member"]
         var mode = f["member"] != nil ? "member" : nil
         if let m = f["mode"] {
             guard let s = m.string?.lowercased(), modes.contains(s) else {
-                reader.error(m.location, "autoproxy mode '\(m.string ?? m.kindDescription)' is not one of \(modes.joined(separator: ", "))\(Suggest.hint(m.string ?? "", modes))")
+                reader.error(
+                    m.location,
+                    "autoproxy mode '\(m.string ?? m.kindDescription)' is not one of \(modes.joined(separator: ", "))\(Suggest.hint(m.string ?? "", modes))"
+                )
                 return nil
             }
             mode = s
@@ -251,7 +292,8 @@ extension RuleParser {
             reader.error(node.location, "autoproxy needs `mode:` (off, front, latch or member)")
             return nil
         case "member":
-            guard let member = memberTarget(f, "autoproxy mode member", at: f.keyLocation("mode") ?? node.location) else { return nil }
+            guard let member = memberTarget(f, "autoproxy mode member", at: f.keyLocation("mode") ?? node.location)
+            else { return nil }
             return .autoproxy(target, .member(member))
         default:
             if let m = f.keyLocation("member") {
@@ -272,7 +314,9 @@ extension RuleParser {
             }
             list = m
         }
-        if let s = list.string, ["nobody", "none", "out", "switch out", "switch-out"].contains(s.lowercased()) { return .logSwitch([]) }
+        if let s = list.string, ["nobody", "none", "out", "switch out", "switch-out"].contains(s.lowercased()) {
+            return .logSwitch([])
+        }
         var out: [MemberName] = []
         for item in reader.list(list) {
             guard let s = reader.text(item, "a member") else { return nil }
@@ -287,7 +331,11 @@ extension RuleParser {
 
     mutating func log(_ node: YNode) -> Action.Kind? {
         if node.string != nil { return reader.template(node, "log message").map { .log($0, .info) } }
-        guard let f = reader.fields(node, "`log:`", allowed: ["message", "priority"], hint: "; e.g. `log: \"{{ fronter_names }} fronting\"`") else { return nil }
+        guard
+            let f = reader.fields(
+                node, "`log:`", allowed: ["message", "priority"], hint: "; e.g. `log: \"{{ fronter_names }} fronting\"`"
+            )
+        else { return nil }
         guard let m = f["message"] else {
             if !f.suggested.contains("message") { reader.error(node.location, "log needs `message:`") }
             return nil
@@ -297,7 +345,10 @@ extension RuleParser {
         if let p = f["priority"] {
             guard let s = p.string?.lowercased(), let found = LogPriority.spellings[s] else {
                 let words = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
-                reader.error(p.location, "priority '\(p.string ?? p.kindDescription)' is not one of \(words.joined(separator: ", "))\(Suggest.hint(p.string ?? "", words))")
+                reader.error(
+                    p.location,
+                    "priority '\(p.string ?? p.kindDescription)' is not one of \(words.joined(separator: ", "))\(Suggest.hint(p.string ?? "", words))"
+                )
                 return nil
             }
             priority = found
@@ -307,7 +358,10 @@ extension RuleParser {
 
     mutating func optIn(_ opt: Rule.Opt, at: SourceLocation) -> Bool {
         guard allows.contains(opt) else {
-            reader.error(at, "`\(opt.rawValue)` is off unless the file opts in: add `allow: [\(opt.rawValue)]` at the top of \(file)")
+            reader.error(
+                at,
+                "`\(opt.rawValue)` is off unless the file opts in: add `allow: [\(opt.rawValue)]` at the top of \(file)"
+            )
             return false
         }
         return true
@@ -319,7 +373,9 @@ extension RuleParser {
         var timeout = ExecAction.defaultTimeout
         var environment: [(name: String, value: TextTemplate)] = []
         if node.mapping != nil {
-            guard let f = reader.fields(node, "`exec:`", allowed: ["command", "timeout", "environment"]) else { return nil }
+            guard let f = reader.fields(node, "`exec:`", allowed: ["command", "timeout", "environment"]) else {
+                return nil
+            }
             guard let c = f["command"] else {
                 reader.error(node.location, "exec needs `command:` (a list: program, then arguments)")
                 return nil
@@ -330,12 +386,16 @@ extension RuleParser {
                 timeout = d
             }
             if let e = f["environment"] {
-                let named = namedTemplates(e, "environment", what: "an environment variable name (letters, digits and _)") { name in
-                    name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } && !(name.first?.isNumber ?? true)
+                let named = namedTemplates(
+                    e, "environment", what: "an environment variable name (letters, digits and _)"
+                ) { name in
+                    name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+                        && !(name.first?.isNumber ?? true)
                 }
                 guard let named else { return nil }
                 if let reserved = named.first(where: { $0.name.hasPrefix("PK_") }) {
-                    reader.error(reserved.value.location, "\(reserved.name): names starting with PK_ are set by pkfrontd itself")
+                    reader.error(
+                        reserved.value.location, "\(reserved.name): names starting with PK_ are set by pkfrontd itself")
                     return nil
                 }
                 environment = named
@@ -343,7 +403,10 @@ extension RuleParser {
         }
         if let s = commandNode.string {
             let words = s.split(separator: " ").map { "\"\($0)\"" }.joined(separator: ", ")
-            reader.error(commandNode.location, "exec takes a list of arguments, never a shell string (so no value can be run as shell code): write `command: [\(words)]`")
+            reader.error(
+                commandNode.location,
+                "exec takes a list of arguments, never a shell string (so no value can be run as shell code): write `command: [\(words)]`"
+            )
             return nil
         }
         guard let items = commandNode.sequence, !items.isEmpty else {
@@ -360,7 +423,10 @@ extension RuleParser {
             return nil
         }
         if !argv[0].source.hasPrefix("/") {
-            reader.warning(items[0].location, "'\(argv[0].source)' is not an absolute path; under systemd PATH is short, so write the full path (e.g. /usr/bin/\(argv[0].source))")
+            reader.warning(
+                items[0].location,
+                "'\(argv[0].source)' is not an absolute path; under systemd PATH is short, so write the full path (e.g. /usr/bin/\(argv[0].source))"
+            )
         }
         guard allowed else { return nil }
         return .exec(ExecAction(argv: argv, environment: environment, timeout: timeout))
@@ -373,7 +439,9 @@ extension RuleParser {
         var headers: [(name: String, value: TextTemplate)] = []
         var body: JSONTemplate?
         if node.mapping != nil {
-            guard let f = reader.fields(node, "`webhook:`", allowed: ["url", "body", "headers", "timeout"]) else { return nil }
+            guard let f = reader.fields(node, "`webhook:`", allowed: ["url", "body", "headers", "timeout"]) else {
+                return nil
+            }
             guard let u = f["url"] else {
                 reader.error(node.location, "webhook needs `url:`")
                 return nil
@@ -384,9 +452,13 @@ extension RuleParser {
                 timeout = d
             }
             if let h = f["headers"] {
-                guard let named = namedTemplates(h, "headers", what: "a header name", valid: { name in
-                    name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-                }) else { return nil }
+                guard
+                    let named = namedTemplates(
+                        h, "headers", what: "a header name",
+                        valid: { name in
+                            name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+                        })
+                else { return nil }
                 headers = named
             }
             if let b = f["body"] {
@@ -407,7 +479,9 @@ extension RuleParser {
     }
 
     /// A mapping of names to templates (environment variables, headers).
-    mutating func namedTemplates(_ node: YNode, _ key: String, what: String, valid: (String) -> Bool) -> [(name: String, value: TextTemplate)]? {
+    mutating func namedTemplates(_ node: YNode, _ key: String, what: String, valid: (String) -> Bool) -> [(
+        name: String, value: TextTemplate
+    )]? {
         guard let pairs = node.mapping else {
             reader.error(node.location, "\(key) must map names to values")
             return nil

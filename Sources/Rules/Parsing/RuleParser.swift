@@ -1,5 +1,5 @@
-import FrontEvents
 import Foundation
+import FrontEvents
 
 /// Parses rules, given the merged server aliases.
 struct RuleParser {
@@ -28,14 +28,17 @@ struct RuleParser {
     }
 
     mutating func rule(_ node: YNode) -> Parsed? {
-        guard let f = reader.fields(node, "a rule", allowed: FileParser.ruleKeys, synonyms: Self.ruleKeySynonyms) else { return nil }
+        guard let f = reader.fields(node, "a rule", allowed: FileParser.ruleKeys, synonyms: Self.ruleKeySynonyms) else {
+            return nil
+        }
         var ok = true
         var name = ""
         if let n = f["name"] {
             if let s = reader.text(n, "the rule's name") {
                 name = s.trimmingSpaces
                 if name.isEmpty {
-                    reader.error(n.location, "the rule's name is blank; give it a name (it is shown in the journal as PK_RULE)")
+                    reader.error(
+                        n.location, "the rule's name is blank; give it a name (it is shown in the journal as PK_RULE)")
                     ok = false
                 }
             } else {
@@ -43,7 +46,8 @@ struct RuleParser {
             }
         } else {
             if !f.suggested.contains("name") {
-                reader.error(node.location, "this rule has no name: add `name: …` (it is shown in the journal as PK_RULE)")
+                reader.error(
+                    node.location, "this rule has no name: add `name: …` (it is shown in the journal as PK_RULE)")
             }
             ok = false
         }
@@ -61,12 +65,15 @@ struct RuleParser {
         case (nil, let w?):
             if let c = condition(w, depth: 0) { activation = .while(c) } else { ok = false }
         case (_?, _?):
-            reader.error(f.keyLocation("while")!, "a rule has either `when:` (react to something happening) or `while:` (keep something true), not both")
+            reader.error(
+                f.keyLocation("while")!,
+                "a rule has either `when:` (react to something happening) or `while:` (keep something true), not both")
             ok = false
         case (nil, nil):
             if !f.suggested.contains("when"), !f.suggested.contains("while") {
                 let which = name.isEmpty ? "this rule" : "rule '\(name)'"
-                reader.error(node.location, "\(which) has no `when:` or `while:`; say what makes it run, e.g. `when: switch`")
+                reader.error(
+                    node.location, "\(which) has no `when:` or `while:`; say what makes it run, e.g. `when: switch`")
             }
             ok = false
         }
@@ -86,14 +93,17 @@ struct RuleParser {
             }
         } else {
             if !f.suggested.contains("do") {
-                reader.error(node.location, "\(name.isEmpty ? "this rule" : "rule '\(name)'") has no `do:`; list what it does")
+                reader.error(
+                    node.location, "\(name.isEmpty ? "this rule" : "rule '\(name)'") has no `do:`; list what it does")
             }
             ok = false
         }
         var after: [Action]?
         if let a = f["after"] {
             if case .when = activation {
-                reader.error(f.keyLocation("after")!, "`after:` belongs to `while:` rules (what to do when the condition stops holding)")
+                reader.error(
+                    f.keyLocation("after")!,
+                    "`after:` belongs to `while:` rules (what to do when the condition stops holding)")
                 ok = false
             }
             let (parsed, good) = self.actions(a, "after")
@@ -110,28 +120,36 @@ struct RuleParser {
             if let s = q.string, let p = Rule.QuietHoursPolicy(rawValue: s.lowercased()) {
                 policy = p
             } else {
-                reader.error(q.location, "quiet_hours in a rule is one of \(words.joined(separator: ", "))\(Suggest.hint(q.string ?? "", words)), not \(q.kindDescription)")
+                reader.error(
+                    q.location,
+                    "quiet_hours in a rule is one of \(words.joined(separator: ", "))\(Suggest.hint(q.string ?? "", words)), not \(q.kindDescription)"
+                )
                 ok = false
             }
         }
         let enabled = f["enabled"].flatMap { reader.bool($0, "enabled") } ?? true
         let dryRun = f["dry_run"].flatMap { reader.bool($0, "dry_run") } ?? false
         let rule = Rule(
-            name: name, location: node.location, description: description, activation: activation ?? .when([]), condition: condition, actions: actions,
-            after: after, cooldown: cooldown, settle: settle, quietHours: policy, enabled: enabled, dryRun: dryRun, allows: allows)
+            name: name, location: node.location, description: description, activation: activation ?? .when([]),
+            condition: condition, actions: actions,
+            after: after, cooldown: cooldown, settle: settle, quietHours: policy, enabled: enabled, dryRun: dryRun,
+            allows: allows)
         return Parsed(rule: rule, complete: ok && activation != nil, activationKnown: activation != nil)
     }
 
     // MARK: triggers
 
     static let triggerSynonyms: [String: String] = [
-        "start": "daemon_started", "startup": "daemon_started", "started": "daemon_started", "daemon_start": "daemon_started",
-        "stop": "daemon_stopping", "shutdown": "daemon_stopping", "reload": "rules_reloaded", "switch_out": "front_cleared",
+        "start": "daemon_started", "startup": "daemon_started", "started": "daemon_started",
+        "daemon_start": "daemon_started",
+        "stop": "daemon_stopping", "shutdown": "daemon_stopping", "reload": "rules_reloaded",
+        "switch_out": "front_cleared",
         "switched_out": "front_cleared", "fronter_changed": "first_fronter_changed", "member_added": "fronter_added",
         "member_removed": "fronter_removed",
     ]
     static let ruleKeySynonyms = [
-        "then": "do", "actions": "do", "action": "do", "on": "when", "trigger": "when", "triggers": "when", "event": "when",
+        "then": "do", "actions": "do", "action": "do", "on": "when", "trigger": "when", "triggers": "when",
+        "event": "when",
         "condition": "if", "conditions": "if", "unless": "if", "title": "name", "id": "name", "disabled": "enabled",
     ]
     static let triggerKeys = ["fronting_for", "member", "at", "days"]
@@ -159,13 +177,22 @@ struct RuleParser {
             var hint = Suggest.hint(word, known)
             if hint.isEmpty, let s = Self.triggerSynonyms[word.lowercased()] { hint = " (did you mean '\(s)'?)" }
             if hint.isEmpty, word == "fronting_for" { hint = " (write it as a mapping: `when: { fronting_for: 4h }`)" }
-            reader.error(node.location, "unknown trigger '\(word)'\(hint); triggers are the events \(known.joined(separator: ", ")), `fronting_for: DURATION` and `at: TIME`")
+            reader.error(
+                node.location,
+                "unknown trigger '\(word)'\(hint); triggers are the events \(known.joined(separator: ", ")), `fronting_for: DURATION` and `at: TIME`"
+            )
             return nil
         }
-        guard let f = reader.fields(node, "a trigger", allowed: Self.triggerKeys, hint: "; write an event name such as switch") else { return nil }
+        guard
+            let f = reader.fields(
+                node, "a trigger", allowed: Self.triggerKeys, hint: "; write an event name such as switch")
+        else { return nil }
         if let d = f["fronting_for"] {
             if f["at"] != nil || f["days"] != nil {
-                reader.error(f.keyLocation("at") ?? f.keyLocation("days")!, "`at:`/`days:` make a schedule trigger; a `fronting_for` trigger cannot have them (use `if: { days: … }`)")
+                reader.error(
+                    f.keyLocation("at") ?? f.keyLocation("days")!,
+                    "`at:`/`days:` make a schedule trigger; a `fronting_for` trigger cannot have them (use `if: { days: … }`)"
+                )
                 return nil
             }
             guard let duration = reader.duration(d, "fronting_for", minimum: .seconds(1)) else { return nil }
@@ -182,14 +209,18 @@ struct RuleParser {
         }
         if let at = f["at"] {
             if let m = f.keyLocation("member") {
-                reader.error(m, "`member:` belongs to `fronting_for` triggers; to test who fronts at a time use `if: { fronters: … }`")
+                reader.error(
+                    m,
+                    "`member:` belongs to `fronting_for` triggers; to test who fronts at a time use `if: { fronters: … }`"
+                )
                 return nil
             }
             var times: [TimeOfDay] = []
             for item in reader.list(at) {
                 guard let t = reader.timeOfDay(item, "`at:`") else { return nil }
                 if t.hour == 24 {
-                    reader.error(item.location, "`at:` \"24:00\" never comes; write \"00:00\" (midnight, at the start of a day)")
+                    reader.error(
+                        item.location, "`at:` \"24:00\" never comes; write \"00:00\" (midnight, at the start of a day)")
                     return nil
                 }
                 times.append(t)
@@ -206,19 +237,28 @@ struct RuleParser {
             return Trigger(kind: .schedule(Schedule(times: times, days: days)), location: node.location)
         }
         if f["days"] != nil {
-            reader.error(node.location, "a schedule trigger needs `at:` (a time of day), e.g. `when: { at: \"09:00\", days: weekdays }`")
+            reader.error(
+                node.location,
+                "a schedule trigger needs `at:` (a time of day), e.g. `when: { at: \"09:00\", days: weekdays }`")
         } else if f["member"] != nil {
-            reader.error(node.location, "`member:` needs `fronting_for:`, e.g. `when: { fronting_for: 4h, member: Alex }`")
+            reader.error(
+                node.location, "`member:` needs `fronting_for:`, e.g. `when: { fronting_for: 4h, member: Alex }`")
         } else {
-            reader.error(node.location, "empty trigger; write an event such as `switch`, `fronting_for: 4h` or `at: \"09:00\"`")
+            reader.error(
+                node.location, "empty trigger; write an event such as `switch`, `fronting_for: 4h` or `at: \"09:00\"`")
         }
         return nil
     }
 
     // MARK: conditions
 
-    static let conditionKeys = ["all", "any", "not", "fronters", "previous_fronters", "member", "time", "days", "front_duration"]
-    static let frontKeys = ["include", "exactly", "include_any", "include_none", "first", "count", "any_in_group", "all_in_group", "none_in_group", "first_in_group"]
+    static let conditionKeys = [
+        "all", "any", "not", "fronters", "previous_fronters", "member", "time", "days", "front_duration",
+    ]
+    static let frontKeys = [
+        "include", "exactly", "include_any", "include_none", "first", "count", "any_in_group", "all_in_group",
+        "none_in_group", "first_in_group",
+    ]
 
     mutating func condition(_ node: YNode, depth: Int) -> Condition? {
         guard depth < 32 else {
@@ -231,10 +271,16 @@ struct RuleParser {
             for item in items {
                 if let c = condition(item, depth: depth + 1) { out.append(c) } else { ok = false }
             }
-            if items.isEmpty { reader.error(node.location, "an empty list of conditions"); return nil }
+            if items.isEmpty {
+                reader.error(node.location, "an empty list of conditions")
+                return nil
+            }
             return ok ? (out.count == 1 ? out[0] : .all(out, node.location)) : nil
         }
-        guard let f = reader.fields(node, "a condition", allowed: Self.conditionKeys, hint: "; e.g. `fronters: { include: Alex }`") else { return nil }
+        guard
+            let f = reader.fields(
+                node, "a condition", allowed: Self.conditionKeys, hint: "; e.g. `fronters: { include: Alex }`")
+        else { return nil }
         if f.order.isEmpty {
             if !f.hadUnknownKeys { reader.error(node.location, "an empty condition") }
             return nil
@@ -312,7 +358,11 @@ struct RuleParser {
             switch k {
             case "include": t = members(v, k).map { .include($0) }
             case "exactly":
-                if v.sequence?.isEmpty == true || v.isNull { t = .count(0...0) } else { t = members(v, k).map { .exactly($0) } }
+                if v.sequence?.isEmpty == true || v.isNull {
+                    t = .count(0...0)
+                } else {
+                    t = members(v, k).map { .exactly($0) }
+                }
             case "include_any": t = members(v, k).map { .includeAny($0) }
             case "include_none": t = members(v, k).map { .includeNone($0) }
             case "first":
@@ -332,7 +382,10 @@ struct RuleParser {
             return nil
         }
         if tests.count > 1 {
-            reader.error(node.location, "`\(key):` has several tests (\(f.order.joined(separator: ", "))); write one per condition, e.g. `all: [ {\(key): {\(f.order[0]): …}}, {\(key): {\(f.order[1]): …}} ]`")
+            reader.error(
+                node.location,
+                "`\(key):` has several tests (\(f.order.joined(separator: ", "))); write one per condition, e.g. `all: [ {\(key): {\(f.order[0]): …}}, {\(key): {\(f.order[1]): …}} ]`"
+            )
             return nil
         }
         return tests[0]
@@ -378,15 +431,22 @@ struct RuleParser {
             if parts.count == 2, let a = TimeOfDay(parsing: parts[0]), let b = TimeOfDay(parsing: parts[1]) {
                 return window(a, b, node.location, what)
             }
-            reader.error(node.location, "\(what) '\(s)' is not a window; write \"09:00-17:00\" or `{ from: \"09:00\", to: \"17:00\" }`")
+            reader.error(
+                node.location,
+                "\(what) '\(s)' is not a window; write \"09:00-17:00\" or `{ from: \"09:00\", to: \"17:00\" }`")
             return nil
         }
-        guard let f = reader.fields(node, what, allowed: ["from", "to"], hint: "; e.g. `{ from: \"23:00\", to: \"07:00\" }`") else { return nil }
+        guard
+            let f = reader.fields(
+                node, what, allowed: ["from", "to"], hint: "; e.g. `{ from: \"23:00\", to: \"07:00\" }`")
+        else { return nil }
         guard let fromNode = f["from"], let toNode = f["to"] else {
             reader.error(node.location, "\(what) needs both `from:` and `to:`")
             return nil
         }
-        guard let a = reader.timeOfDay(fromNode, "`from:`"), let b = reader.timeOfDay(toNode, "`to:`") else { return nil }
+        guard let a = reader.timeOfDay(fromNode, "`from:`"), let b = reader.timeOfDay(toNode, "`to:`") else {
+            return nil
+        }
         return window(a, b, node.location, what)
     }
 
@@ -399,7 +459,11 @@ struct RuleParser {
     }
 
     mutating func frontDuration(_ node: YNode, at: SourceLocation) -> Condition? {
-        guard let f = reader.fields(node, "front_duration", allowed: ["member", "at_least", "less_than"], hint: "; e.g. `{ member: Alex, at_least: 1h }`") else { return nil }
+        guard
+            let f = reader.fields(
+                node, "front_duration", allowed: ["member", "at_least", "less_than"],
+                hint: "; e.g. `{ member: Alex, at_least: 1h }`")
+        else { return nil }
         var subject = FrontSubject.front
         if let m = f["member"] {
             guard let s = reader.text(m, "member") else { return nil }
@@ -413,7 +477,10 @@ struct RuleParser {
             return nil
         }
         if let low, let high, low >= high {
-            reader.error(node.location, "front_duration: at_least (\(DurationParser.format(low))) must be less than less_than (\(DurationParser.format(high)))")
+            reader.error(
+                node.location,
+                "front_duration: at_least (\(DurationParser.format(low))) must be less than less_than (\(DurationParser.format(high)))"
+            )
             return nil
         }
         return .frontDuration(subject, atLeast: low, lessThan: high, at)

@@ -15,7 +15,11 @@ enum YAMLReader {
         let start = SourceLocation(file: label, line: 1, column: 1)
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         if let size = (attributes?[.size] as? NSNumber)?.intValue, size > maxBytes {
-            diagnostics.append(.init(.error, start, "the file is \(formatSize(size)); rule files may be at most 1 MB (split the rules into a directory of files)"))
+            diagnostics.append(
+                .init(
+                    .error, start,
+                    "the file is \(formatSize(size)); rule files may be at most 1 MB (split the rules into a directory of files)"
+                ))
             return nil
         }
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -30,12 +34,17 @@ enum YAMLReader {
     static func parse(data: Data, label: String, diagnostics: inout [Diagnostic]) -> YNode? {
         let start = SourceLocation(file: label, line: 1, column: 1)
         guard data.count <= maxBytes else {
-            diagnostics.append(.init(.error, start, "the file is \(formatSize(data.count)); rule files may be at most 1 MB (split the rules into a directory of files)"))
+            diagnostics.append(
+                .init(
+                    .error, start,
+                    "the file is \(formatSize(data.count)); rule files may be at most 1 MB (split the rules into a directory of files)"
+                ))
             return nil
         }
         guard let text = String(data: data, encoding: .utf8) else {
             let offset = firstInvalidUTF8(data)
-            diagnostics.append(.init(.error, location(ofByte: offset, in: data, file: label), "the file is not UTF-8 text"))
+            diagnostics.append(
+                .init(.error, location(ofByte: offset, in: data, file: label), "the file is not UTF-8 text"))
             return nil
         }
         return parse(text: text, label: label, diagnostics: &diagnostics)
@@ -79,14 +88,22 @@ enum YAMLReader {
             if count > YAMLReader.maxNodes {
                 if !aborted {
                     aborted = true
-                    diagnostics.append(.init(.error, location, "the file holds more than \(YAMLReader.maxNodes) values once its aliases (*name) are expanded; it is refused"))
+                    diagnostics.append(
+                        .init(
+                            .error, location,
+                            "the file holds more than \(YAMLReader.maxNodes) values once its aliases (*name) are expanded; it is refused"
+                        ))
                 }
                 return YNode(value: .scalar("", plain: true), location: location)
             }
             if depth > YAMLReader.maxDepth, !aborted {
                 if !depthReported {
                     depthReported = true
-                    diagnostics.append(.init(.error, location, "values are nested more than \(YAMLReader.maxDepth) levels deep here; rules never need that many"))
+                    diagnostics.append(
+                        .init(
+                            .error, location,
+                            "values are nested more than \(YAMLReader.maxDepth) levels deep here; rules never need that many"
+                        ))
                 }
                 return YNode(value: .scalar("", plain: true), location: location)
             }
@@ -111,7 +128,9 @@ enum YAMLReader {
     }
 
     static func describe(_ error: YamlError, text: String, file: String) -> Diagnostic {
-        func at(_ mark: Mark) -> SourceLocation { .init(file: file, line: max(1, mark.line), column: max(1, mark.column)) }
+        func at(_ mark: Mark) -> SourceLocation {
+            .init(file: file, line: max(1, mark.line), column: max(1, mark.column))
+        }
         func message(_ problem: String, _ context: YamlError.Context?, _ mark: Mark) -> String {
             var text = problem
             if let context, !context.text.isEmpty {
@@ -124,7 +143,9 @@ enum YAMLReader {
             .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
             if problem.contains("end of stream"), let context, context.text.contains("quoted") {
-                return .init(.error, at(context.mark), "not valid YAML: this quoted text is never closed (the file ends first); add the closing quote")
+                return .init(
+                    .error, at(context.mark),
+                    "not valid YAML: this quoted text is never closed (the file ends first); add the closing quote")
             }
             return .init(.error, at(mark), message(problem, context, mark))
         case .reader(let problem, let offset, _, _):
@@ -133,9 +154,15 @@ enum YAMLReader {
         case .duplicatedKeysInMapping(let duplicates, let context):
             let key = duplicates.first ?? "?"
             let first = at(context.mark)
-            let second = secondOccurrence(of: key, after: context.mark, in: text).map { SourceLocation(file: file, line: $0.line, column: $0.column) } ?? first
+            let second =
+                secondOccurrence(of: key, after: context.mark, in: text).map {
+                    SourceLocation(file: file, line: $0.line, column: $0.column)
+                } ?? first
             let also = duplicates.count > 1 ? " (also: \(duplicates.dropFirst().joined(separator: ", ")))" : ""
-            return .init(.error, second, "duplicate key '\(key)'\(also): it was already set at line \(first.line), column \(first.column); each key may appear once in a mapping")
+            return .init(
+                .error, second,
+                "duplicate key '\(key)'\(also): it was already set at line \(first.line), column \(first.column); each key may appear once in a mapping"
+            )
         default:
             return .init(.error, .init(file: file, line: 1, column: 1), "not valid YAML: \(error)")
         }
@@ -155,7 +182,9 @@ enum YAMLReader {
     /// A hint for the commonest YAML mistakes of people new to it.
     private static func hint(_ problem: String, _ mark: Mark, in lines: [Substring]) -> String {
         let line = mark.line >= 1 && mark.line <= lines.count ? lines[mark.line - 1] : ""
-        if line.prefix(while: { $0 == " " || $0 == "\t" }).contains("\t") || (problem.contains("cannot start any token") && line.contains("\t")) {
+        if line.prefix(while: { $0 == " " || $0 == "\t" }).contains("\t")
+            || (problem.contains("cannot start any token") && line.contains("\t"))
+        {
             return "; YAML does not allow tabs for indentation: indent with spaces"
         }
         if problem.contains("end of stream") && problem.contains("quoted") {
@@ -174,7 +203,8 @@ enum YAMLReader {
     }
 
     /// Finds where a duplicated key appears again (Yams reports the first one only).
-    private static func secondOccurrence(of key: String, after mark: Mark, in text: String) -> (line: Int, column: Int)? {
+    private static func secondOccurrence(of key: String, after mark: Mark, in text: String) -> (line: Int, column: Int)?
+    {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard mark.line >= 1, mark.line <= lines.count else { return nil }
         let indent = mark.column - 1
@@ -195,9 +225,15 @@ enum YAMLReader {
     }
 
     static func location(ofByte offset: Int, in data: Data, file: String) -> SourceLocation {
-        var line = 1, column = 1
+        var line = 1
+        var column = 1
         for byte in data.prefix(offset) {
-            if byte == 0x0A { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+            if byte == 0x0A {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
         }
         return .init(file: file, line: line, column: column)
     }

@@ -64,7 +64,9 @@ public enum TemplateVariables {
     }
 
     /// Checks one reference against the variables in scope; returns a message when it names something unknown.
-    static func check(_ reference: TextTemplate.Reference, available: [String: Shape], partial: [String: [String]]) -> (Diagnostic.Severity, String)? {
+    static func check(_ reference: TextTemplate.Reference, available: [String: Shape], partial: [String: [String]]) -> (
+        Diagnostic.Severity, String
+    )? {
         if reference.path == "." { return nil }
         // The scopes: innermost section item first, then the top level.
         var scopes: [[String: Shape]] = [available]
@@ -72,7 +74,10 @@ public enum TemplateVariables {
         for section in reference.sections {
             var shape: Shape? = nil
             for scope in scopes.reversed() {
-                if let s = lookup(section, in: scope) { shape = s; break }
+                if let s = lookup(section, in: scope) {
+                    shape = s
+                    break
+                }
             }
             resolvedSections.append(shape)
             switch shape {
@@ -83,7 +88,10 @@ public enum TemplateVariables {
         for scope in scopes.reversed() where lookup(reference.path, in: scope) != nil { return nil }
         let head = String(reference.path.split(separator: ".").first ?? "")
         if let triggers = partial[head] {
-            return (.warning, "'\(head)' is only set when the rule runs on \(triggers.joined(separator: ", ")); otherwise \(reference.tag) renders empty")
+            return (
+                .warning,
+                "'\(head)' is only set when the rule runs on \(triggers.joined(separator: ", ")); otherwise \(reference.tag) renders empty"
+            )
         }
         // Known head, unknown field?
         for scope in scopes.reversed() {
@@ -94,7 +102,10 @@ public enum TemplateVariables {
                 for part in rest {
                     guard case .object(let keys) = current, let next = keys[part] else {
                         if case .object(let keys) = current {
-                            return (.error, "'\(walked)' has no field '\(part)'\(Suggest.hint(part, keys.keys)); its fields: \(keys.keys.sorted().joined(separator: ", "))")
+                            return (
+                                .error,
+                                "'\(walked)' has no field '\(part)'\(Suggest.hint(part, keys.keys)); its fields: \(keys.keys.sorted().joined(separator: ", "))"
+                            )
                         }
                         if case .list = current {
                             return (.error, "'\(walked)' is a list: use {{#\(walked)}}…{{/\(walked)}} to go through it")
@@ -107,7 +118,10 @@ public enum TemplateVariables {
             }
         }
         let visible = scopes.flatMap(\.keys)
-        return (.error, "unknown template variable '\(head)'\(Suggest.hint(head, visible)); available here: \(Set(visible).sorted().joined(separator: ", "))")
+        return (
+            .error,
+            "unknown template variable '\(head)'\(Suggest.hint(head, visible)); available here: \(Set(visible).sorted().joined(separator: ", "))"
+        )
     }
 
     /// Looks up a dotted path.

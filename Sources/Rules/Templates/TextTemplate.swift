@@ -68,9 +68,10 @@ public struct TextTemplate: Sendable {
                             let end = rest.range(of: "}}").map { rest[..<$0.upperBound] } ?? rest.prefix(20)
                             return String(end)
                         }
-                        problems.append(.init(
-                            offset: tagStart, tag: tag,
-                            message: "sections are nested more than \(maxSectionDepth) deep; flatten the template"))
+                        problems.append(
+                            .init(
+                                offset: tagStart, tag: tag,
+                                message: "sections are nested more than \(maxSectionDepth) deep; flatten the template"))
                         return nil
                     }
                 } else if c == "/" {
@@ -81,9 +82,12 @@ public struct TextTemplate: Sendable {
                 tags += 1
                 tagStart = offset - 1
                 if tags > maxTagsPerTemplate {
-                    problems.append(.init(
-                        offset: nil, tag: nil,
-                        message: "a template may have at most \(maxTagsPerTemplate) {{ … }} tags; this one has more — split it or write less"))
+                    problems.append(
+                        .init(
+                            offset: nil, tag: nil,
+                            message:
+                                "a template may have at most \(maxTagsPerTemplate) {{ … }} tags; this one has more — split it or write less"
+                        ))
                     return nil
                 }
                 previousBrace = false
@@ -215,18 +219,27 @@ public struct TextTemplate: Sendable {
         var i = 0
         func text(_ a: Int, _ b: Int) -> String { String(chars[a..<b]) }
         while i + 1 < chars.count {
-            guard chars[i] == "{", chars[i + 1] == "{" else { i += 1; continue }
+            guard chars[i] == "{", chars[i + 1] == "{" else {
+                i += 1
+                continue
+            }
             let start = i
             let triple = i + 2 < chars.count && chars[i + 2] == "{"
             let closeLength = triple ? 3 : 2
             var j = i + closeLength
             var end: Int?
             while j + closeLength <= chars.count {
-                if chars[j] == "}", chars[j + 1] == "}", !triple || chars[j + 2] == "}" { end = j; break }
+                if chars[j] == "}", chars[j + 1] == "}", !triple || chars[j + 2] == "}" {
+                    end = j
+                    break
+                }
                 j += 1
             }
             guard let end else {
-                problems.append(.init(offset: start, tag: text(start, min(chars.count, start + 20)), message: "'{{' is never closed with '}}'"))
+                problems.append(
+                    .init(
+                        offset: start, tag: text(start, min(chars.count, start + 20)),
+                        message: "'{{' is never closed with '}}'"))
                 return refs
             }
             let tag = text(start, end + closeLength)
@@ -239,14 +252,32 @@ public struct TextTemplate: Sendable {
             }
             switch sigil {
             case "!": continue
-            case ">": problems.append(.init(offset: start, tag: tag, message: "partials ({{> name}}) are not supported in rule templates")); continue
-            case "=": problems.append(.init(offset: start, tag: tag, message: "changing delimiters ({{= … =}}) is not supported in rule templates")); return refs
-            case "%": problems.append(.init(offset: start, tag: tag, message: "pragmas ({{% … }}) are not supported in rule templates")); continue
-            case "$", "<": problems.append(.init(offset: start, tag: tag, message: "template inheritance ({{$ … }}, {{< … }}) is not supported in rule templates")); continue
+            case ">":
+                problems.append(
+                    .init(offset: start, tag: tag, message: "partials ({{> name}}) are not supported in rule templates")
+                )
+                continue
+            case "=":
+                problems.append(
+                    .init(
+                        offset: start, tag: tag,
+                        message: "changing delimiters ({{= … =}}) is not supported in rule templates"))
+                return refs
+            case "%":
+                problems.append(
+                    .init(offset: start, tag: tag, message: "pragmas ({{% … }}) are not supported in rule templates"))
+                continue
+            case "$", "<":
+                problems.append(
+                    .init(
+                        offset: start, tag: tag,
+                        message: "template inheritance ({{$ … }}, {{< … }}) is not supported in rule templates"))
+                continue
             default: break
             }
             if sigil == nil, let (path, _) = parseDefault(Substring(inner)) {
-                refs.append(.init(path: path, sections: sections.map(\.name), offset: start, tag: tag, opensSection: false))
+                refs.append(
+                    .init(path: path, sections: sections.map(\.name), offset: start, tag: tag, opensSection: false))
                 continue
             }
             // Strip transforms: uppercased(first.name)
@@ -257,11 +288,18 @@ public struct TextTemplate: Sendable {
                 name = String(name[name.index(after: paren)..<name.index(before: name.endIndex)]).trimmingSpaces
             }
             if let bad = transformNames.first(where: { !transforms.contains($0) }) {
-                problems.append(.init(offset: start, tag: tag, message: "unknown transform '\(bad)'\(Suggest.hint(bad, transforms)); known: \(transforms.sorted().joined(separator: ", "))"))
+                problems.append(
+                    .init(
+                        offset: start, tag: tag,
+                        message:
+                            "unknown transform '\(bad)'\(Suggest.hint(bad, transforms)); known: \(transforms.sorted().joined(separator: ", "))"
+                    ))
                 continue
             }
-            let wellFormed = name == "." || (name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" })
-                && !name.contains("..") && !name.hasPrefix(".") && !name.hasSuffix("."))
+            let wellFormed =
+                name == "."
+                || (name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" })
+                    && !name.contains("..") && !name.hasPrefix(".") && !name.hasSuffix("."))
             guard !name.isEmpty, wellFormed else {
                 let hint = name.contains(" ") ? " (a default is written {{ name or \"text\" }})" : ""
                 problems.append(.init(offset: start, tag: tag, message: "'\(tag)' is not a valid placeholder\(hint)"))
@@ -269,23 +307,34 @@ public struct TextTemplate: Sendable {
             }
             switch sigil {
             case "#", "^":
-                refs.append(.init(path: name, sections: sections.map(\.name), offset: start, tag: tag, opensSection: true))
+                refs.append(
+                    .init(path: name, sections: sections.map(\.name), offset: start, tag: tag, opensSection: true))
                 sections.append((name, start))
             case "/":
                 guard let open = sections.popLast() else {
-                    problems.append(.init(offset: start, tag: tag, message: "'\(tag)' closes a section that was never opened"))
+                    problems.append(
+                        .init(offset: start, tag: tag, message: "'\(tag)' closes a section that was never opened"))
                     return refs
                 }
                 if open.name != name {
-                    problems.append(.init(offset: start, tag: tag, message: "'\(tag)' closes section '\(open.name)' under a different name; write {{/\(open.name)}}"))
+                    problems.append(
+                        .init(
+                            offset: start, tag: tag,
+                            message:
+                                "'\(tag)' closes section '\(open.name)' under a different name; write {{/\(open.name)}}"
+                        ))
                     return refs
                 }
             default:
-                refs.append(.init(path: name, sections: sections.map(\.name), offset: start, tag: tag, opensSection: false))
+                refs.append(
+                    .init(path: name, sections: sections.map(\.name), offset: start, tag: tag, opensSection: false))
             }
         }
         if let open = sections.last {
-            problems.append(.init(offset: open.offset, tag: "{{#\(open.name)}}", message: "section '\(open.name)' is never closed; add {{/\(open.name)}}"))
+            problems.append(
+                .init(
+                    offset: open.offset, tag: "{{#\(open.name)}}",
+                    message: "section '\(open.name)' is never closed; add {{/\(open.name)}}"))
         }
         return refs
     }

@@ -27,7 +27,10 @@ struct CheckCommand: AsyncParsableCommand {
 
     @OptionGroup var shared: SharedOptions
 
-    @Argument(help: ArgumentHelp("Rule files or directories to check (default: the configured rules, PKFRONTD_RULES, or /etc/pkfrontd/rules.yaml).", valueName: "PATH"))
+    @Argument(
+        help: ArgumentHelp(
+            "Rule files or directories to check (default: the configured rules, PKFRONTD_RULES, or /etc/pkfrontd/rules.yaml).",
+            valueName: "PATH"))
     var paths: [String] = []
 
     @Flag(name: .customLong("quiet"), help: "Print problems only, no summary line.")
@@ -37,7 +40,8 @@ struct CheckCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let settings: DaemonSettings
         do {
-            settings = try DaemonSettings.resolve(flags: shared, rules: nil, pollInterval: nil, systems: [], dryRun: false, environment: environment)
+            settings = try DaemonSettings.resolve(
+                flags: shared, rules: nil, pollInterval: nil, systems: [], dryRun: false, environment: environment)
         } catch {
             FileHandle.standardError.write(Data("pkfrontd check: \(error)\n".utf8))
             throw ExitCode(2)
@@ -54,7 +58,8 @@ struct CheckCommand: AsyncParsableCommand {
             let warnings = result.diagnostics.count - errors
             if errors > 0 { failed = true }
             if !quiet {
-                let rules = result.ruleSet.map { "\($0.rules.count) rule\($0.rules.count == 1 ? "" : "s")" } ?? "not loaded"
+                let rules =
+                    result.ruleSet.map { "\($0.rules.count) rule\($0.rules.count == 1 ? "" : "s")" } ?? "not loaded"
                 let counts = "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
                 output += "\(path): \(errors > 0 ? "invalid" : "valid"), \(rules) (\(counts))\n"
             }
@@ -96,14 +101,20 @@ enum NameSources {
         switch cached(stateDirectory: settings.stateDirectory) {
         case .success(let directory?):
             if !notes.isEmpty {
-                FileHandle.standardError.write(Data("pkfrontd check: note: \(notes.joined(separator: "; ")); names are checked against \(directory.source) instead\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "pkfrontd check: note: \(notes.joined(separator: "; ")); names are checked against \(directory.source) instead\n"
+                            .utf8))
             }
             return (directory, "")
         case .success(nil): break
         case .failure(let note): notes.append(note.description)
         }
         if notes.isEmpty {
-            return (nil, "no token was given (--token-file, PK_TOKEN) and \(settings.stateDirectory) has no cached member list")
+            return (
+                nil,
+                "no token was given (--token-file, PK_TOKEN) and \(settings.stateDirectory) has no cached member list"
+            )
         }
         return (nil, notes.joined(separator: "; "))
     }
@@ -113,11 +124,15 @@ enum NameSources {
     static func token(settings: DaemonSettings, environment: [String: String]) throws -> String? {
         do {
             return try Credentials.resolve(
-                tokenFile: settings.tokenFile, configTokenFile: settings.configTokenFile, environment: environment, naming: .pluralKit)?.reveal()
+                tokenFile: settings.tokenFile, configTokenFile: settings.configTokenFile, environment: environment,
+                naming: .pluralKit)?.reveal()
         } catch let error as CredentialError {
             let file = settings.tokenFile ?? settings.configTokenFile
-            guard let file, let secret = try? Credentials.read(file, checkMode: false, naming: .pluralKit), !secret.isEmpty else { throw error }
-            FileHandle.standardError.write(Data("pkfrontd check: note: \(error) (`pkfrontd run` refuses it; `check` used it anyway)\n".utf8))
+            guard let file, let secret = try? Credentials.read(file, checkMode: false, naming: .pluralKit),
+                !secret.isEmpty
+            else { throw error }
+            FileHandle.standardError.write(
+                Data("pkfrontd check: note: \(error) (`pkfrontd run` refuses it; `check` used it anyway)\n".utf8))
             return secret
         }
     }
@@ -135,7 +150,11 @@ enum NameSources {
     /// The directory for the one system a state directory caches; a failure when it caches several.
     static func directory(from cached: [SystemNames], location: String) -> Result<NameDirectory?, SettingsError> {
         if cached.count > 1 {
-            return .failure(SettingsError(.namesUnavailable, "the state directory \(location) caches several systems (\(cached.map(\.system).joined(separator: ", "))), so it cannot tell whose names these are"))
+            return .failure(
+                SettingsError(
+                    .namesUnavailable,
+                    "the state directory \(location) caches several systems (\(cached.map(\.system).joined(separator: ", "))), so it cannot tell whose names these are"
+                ))
         }
         return .success(cached.first.map { NameDirectory(cached: $0, location: location) })
     }

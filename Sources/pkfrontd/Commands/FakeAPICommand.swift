@@ -4,7 +4,7 @@ import PluralKitFake
 import UnixSignals
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `pkfrontd fake-api`: serves the fake PluralKit API for tests, demos and other clients.
@@ -44,7 +44,8 @@ struct FakeAPICommand: AsyncParsableCommand {
     func run() async throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         let fake = FakePluralKit()
-        let system = demo
+        let system =
+            demo
             ? fake.loadDemo(token: token)
             : fake.seed(seed, members: members, groups: groups, token: token)
         let app = fake.application(port: port) { bound in

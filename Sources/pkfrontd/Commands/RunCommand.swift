@@ -55,19 +55,28 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var shared: SharedOptions
 
-    @Option(help: ArgumentHelp("Rule file or directory (env PKFRONTD_RULES; default /etc/pkfrontd/rules.yaml if it exists).", valueName: "PATH"))
+    @Option(
+        help: ArgumentHelp(
+            "Rule file or directory (env PKFRONTD_RULES; default /etc/pkfrontd/rules.yaml if it exists).",
+            valueName: "PATH"))
     var rules: String?
 
-    @Option(name: .customLong("poll-interval"), help: ArgumentHelp("How often to poll, e.g. 15s, 1m (default 15s).", valueName: "DURATION"))
+    @Option(
+        name: .customLong("poll-interval"),
+        help: ArgumentHelp("How often to poll, e.g. 15s, 1m (default 15s).", valueName: "DURATION"))
     var pollInterval: String?
 
-    @Option(name: .customLong("system"), help: ArgumentHelp("System to track (repeatable; default the token's own system).", valueName: "ID"))
+    @Option(
+        name: .customLong("system"),
+        help: ArgumentHelp("System to track (repeatable; default the token's own system).", valueName: "ID"))
     var systems: [String] = []
 
     @Flag(name: .customLong("dry-run"), help: "Log actions instead of performing them.")
     var dryRun = false
 
-    @Option(help: ArgumentHelp("On a first start (no state yet), replay this many past switches as events.", valueName: "N"))
+    @Option(
+        help: ArgumentHelp("On a first start (no state yet), replay this many past switches as events.", valueName: "N")
+    )
     var replay: Int = 0
 
     func run() async throws {
@@ -94,10 +103,14 @@ struct RunCommand: AsyncParsableCommand {
             let credential: Credential
             do {
                 settings = try resolve()
-                guard let found = try Credentials.resolve(
-                    tokenFile: settings.tokenFile, configTokenFile: settings.configTokenFile, environment: environment, naming: .pluralKit)
+                guard
+                    let found = try Credentials.resolve(
+                        tokenFile: settings.tokenFile, configTokenFile: settings.configTokenFile,
+                        environment: environment, naming: .pluralKit)
                 else {
-                    throw SettingsError(.noToken, """
+                    throw SettingsError(
+                        .noToken,
+                        """
                         no PluralKit token. Get one with `pk;token` in a DM with the bot, then either \
                         put it in /etc/pkfrontd/token (mode 600; the unit loads it with LoadCredential=), \
                         pass --token-file PATH, or set PK_TOKEN.
@@ -113,7 +126,8 @@ struct RunCommand: AsyncParsableCommand {
                 redact: { secrets.redact($0) })
         } catch let failure as StartupFailure {
             // Before the store is open nothing can go through the outbox: a journal entry only.
-            logger.critical("\(failure.description)", metadata: Logger.Metadata(journal: JournalEntry.startupFailed.fields))
+            logger.critical(
+                "\(failure.description)", metadata: Logger.Metadata(journal: JournalEntry.startupFailed.fields))
             notifier.errno(failure.errno, status: failure.description)
             throw ExitCode(78)  // EX_CONFIG: systemd does not restart-loop on a configuration error
         }

@@ -49,7 +49,9 @@ final class DaemonAssembly: Sendable {
         do {
             loaded = try RuleLoading.load(settings, names: Result { try FrontTracker.names(in: store) }, logger: logger)
         } catch {
-            throw StartupFailure(description: "cannot start: \(error); `pkfrontd check \(settings.rules ?? "")` shows them too", errno: 22)
+            throw StartupFailure(
+                description: "cannot start: \(error); `pkfrontd check \(settings.rules ?? "")` shows them too",
+                errno: 22)
         }
         let configuration = PluralKitClient.Configuration(
             baseURL: settings.apiURL, userAgent: "pkfrontd/\(PKFrontd.version) (+https://pluralkit.me)")
@@ -95,19 +97,24 @@ final class DaemonAssembly: Sendable {
         let events = DaemonEvents(store: store, logger: logger, info: { [self] in info() }, journal: wakeJournal)
         let interval = settings.withLock { $0.pollInterval }
         var services: [any Service] = [
-            JournalService(consumer: EventJournal.consumer(store: store, logger: logger), wake: wakeJournal, logger: logger),
+            JournalService(
+                consumer: EventJournal.consumer(store: store, logger: logger), wake: wakeJournal, logger: logger),
             StatusService(notifier: notifier, status: status, tracker: tracker, wake: wakeStatus, events: events),
             ReloadService(
-                signals: reloads, notifier: notifier, status: status, tracker: tracker, rules: rules, events: events, logger: logger,
+                signals: reloads, notifier: notifier, status: status, tracker: tracker, rules: rules, events: events,
+                logger: logger,
                 reload: reload, adopt: { [self] fresh in settings.withLock { $0 = fresh } }),
             PollService(
-                tracker: tracker, schedule: PollLoop.Schedule(interval: interval, tickBound: PollService.tickBound(for: client.configuration)),
+                tracker: tracker,
+                schedule: PollLoop.Schedule(
+                    interval: interval, tickBound: PollService.tickBound(for: client.configuration)),
                 clock: clock, heartbeat: heartbeat, status: status, wakeJournal: wakeJournal, wakeStatus: wakeStatus),
         ]
         if let watchdog {
-            services.append(WatchdogService(
-                notifier: notifier, interval: watchdog, heartbeat: heartbeat, clock: clock, logger: logger,
-                hungMetadata: Logger.Metadata(journal: JournalEntry.watchdogStarved.fields)))
+            services.append(
+                WatchdogService(
+                    notifier: notifier, interval: watchdog, heartbeat: heartbeat, clock: clock, logger: logger,
+                    hungMetadata: Logger.Metadata(journal: JournalEntry.watchdogStarved.fields)))
         }
         return services
     }
@@ -117,7 +124,8 @@ final class DaemonAssembly: Sendable {
         var groupLogger = logger
         groupLogger.logLevel = .warning
         let group = ServiceGroup(
-            configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: groupLogger))
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: groupLogger))
         do {
             try await group.run()
         } catch {

@@ -35,8 +35,13 @@ struct ConfigFile: Decodable, Equatable {
     var dryRun: Bool?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case apiURL = "api_url", tokenFile = "token_file", stateDir = "state_dir", rules
-        case pollInterval = "poll_interval", system, dryRun = "dry_run"
+        case apiURL = "api_url"
+        case tokenFile = "token_file"
+        case stateDir = "state_dir"
+        case rules
+        case pollInterval = "poll_interval"
+        case system
+        case dryRun = "dry_run"
     }
 
     init() {}
@@ -59,25 +64,33 @@ struct ConfigFile: Decodable, Equatable {
     /// Reads a config file. A missing default file is no error; a missing named file is.
     static func load(_ path: String, required: Bool) throws -> ConfigFile? {
         guard FileManager.default.fileExists(atPath: path) else {
-            if required { throw SettingsError(.configNotFound, "config file \(Credentials.shown(path)) does not exist") }
+            if required {
+                throw SettingsError(.configNotFound, "config file \(Credentials.shown(path)) does not exist")
+            }
             return nil
         }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw SettingsError(.configUnreadable, "cannot read config file \(Credentials.shown(path)): \(error.localizedDescription)", underlying: error)
+            throw SettingsError(
+                .configUnreadable, "cannot read config file \(Credentials.shown(path)): \(error.localizedDescription)",
+                underlying: error)
         }
         let problems = SettingsFile.check(
-            text: text, file: Credentials.shown(path), what: "the config file", allowed: CodingKeys.allCases.map(\.rawValue))
+            text: text, file: Credentials.shown(path), what: "the config file",
+            allowed: CodingKeys.allCases.map(\.rawValue))
         if !problems.isEmpty {
-            throw SettingsError(.invalidConfig, problems.map { "\($0.location): \($0.message)" }.joined(separator: "\n"))
+            throw SettingsError(
+                .invalidConfig, problems.map { "\($0.location): \($0.message)" }.joined(separator: "\n"))
         }
         do {
             if try Yams.compose(yaml: text) == nil { return ConfigFile() }
             return try YAMLDecoder().decode(ConfigFile.self, from: text)
         } catch {
-            throw SettingsError(.invalidConfig, "\(path): not a valid config file: \(Credentials.scrubbed("\(error)"))", underlying: error)
+            throw SettingsError(
+                .invalidConfig, "\(path): not a valid config file: \(Credentials.scrubbed("\(error)"))",
+                underlying: error)
         }
     }
 }
@@ -87,16 +100,20 @@ extension DaemonSettings {
     /// - Parameters:
     ///   - flags: the command-line values (nil when not given).
     ///   - environment: the process environment.
-    static func resolve(flags: SharedOptions, rules: String?, pollInterval: String?, systems: [String], dryRun: Bool, environment: [String: String]) throws -> DaemonSettings {
+    static func resolve(
+        flags: SharedOptions, rules: String?, pollInterval: String?, systems: [String], dryRun: Bool,
+        environment: [String: String]
+    ) throws -> DaemonSettings {
         let configPath = flags.config ?? DaemonSettings.defaultConfigFile
         let loaded = try ConfigFile.load(configPath, required: flags.config != nil)
         let config = loaded ?? ConfigFile()
 
         let (apiURL, urlSource): (String, String) =
-            if let flag = flags.apiURL { (flag, "--api-url") }
-            else if let env = environment["PKFRONTD_API_URL"] { (env, "PKFRONTD_API_URL") }
-            else if let configured = config.apiURL { (configured, "api_url in \(configPath)") }
-            else { ("https://api.pluralkit.me/v2", "the default") }
+            if let flag = flags.apiURL { (flag, "--api-url") } else if let env = environment["PKFRONTD_API_URL"] {
+                (env, "PKFRONTD_API_URL")
+            } else if let configured = config.apiURL { (configured, "api_url in \(configPath)") } else {
+                ("https://api.pluralkit.me/v2", "the default")
+            }
         do {
             _ = try APIBaseURL.validate(apiURL)
         } catch {
@@ -108,7 +125,10 @@ extension DaemonSettings {
         var interval = DaemonSettings.defaultPollInterval
         if let intervalText {
             guard let parsed = DurationParser.parse(intervalText), parsed >= .seconds(1) else {
-                throw SettingsError(.invalidValue, "poll interval '\(Credentials.shown(intervalText))' is not a duration of at least 1s (write e.g. 15s, 1m, 1h30m, 2.5m)")
+                throw SettingsError(
+                    .invalidValue,
+                    "poll interval '\(Credentials.shown(intervalText))' is not a duration of at least 1s (write e.g. 15s, 1m, 1h30m, 2.5m)"
+                )
             }
             interval = parsed
         }

@@ -34,7 +34,9 @@ final class DaemonStatus: Sendable {
         if failing { tokenAcceptedAt.withLock { $0 = nil } }
         staleSince.withLock { $0 = failing ? .some(lastSuccess) : nil }
         var text = Self.describe(result)
-        if let accepted = tokenAcceptedAt.withLock({ $0 }) { text = "token accepted again at \(Self.clockTime(accepted)); " + text }
+        if let accepted = tokenAcceptedAt.withLock({ $0 }) {
+            text = "token accepted again at \(Self.clockTime(accepted)); " + text
+        }
         lastOutcome.withLock { $0 = text }
     }
 
@@ -104,13 +106,21 @@ enum RuleLoading {
     /// Loads the rules the settings name (nil when none), resolving names against `names` (the
     /// tracker's lists, or its store's cache before the first poll), logging every problem; throws
     /// when they have errors (at start that stops the daemon; on a reload the running rules stay).
-    static func load(_ settings: DaemonSettings, names: Result<SystemNames?, any Error>, logger: Logger) throws -> RuleSet? {
+    static func load(_ settings: DaemonSettings, names: Result<SystemNames?, any Error>, logger: Logger) throws
+        -> RuleSet?
+    {
         guard let path = settings.rules else { return nil }
         let loader: RuleLoader
         switch names {
-        case .success(let names?): loader = RuleLoader(directory: NameDirectory(cached: names, location: settings.stateDirectory))
-        case .success(nil): loader = RuleLoader(directory: nil, missingDirectoryReason: "the member list is not cached yet (it is after the first poll)")
-        case .failure(let error): loader = RuleLoader(directory: nil, missingDirectoryReason: "the cached member list cannot be read (\(error))")
+        case .success(let names?):
+            loader = RuleLoader(directory: NameDirectory(cached: names, location: settings.stateDirectory))
+        case .success(nil):
+            loader = RuleLoader(
+                directory: nil, missingDirectoryReason: "the member list is not cached yet (it is after the first poll)"
+            )
+        case .failure(let error):
+            loader = RuleLoader(
+                directory: nil, missingDirectoryReason: "the cached member list cannot be read (\(error))")
         }
         let result = loader.load(path: path)
         for d in result.diagnostics {
@@ -118,7 +128,8 @@ enum RuleLoading {
         }
         guard let loaded = result.ruleSet else {
             let errors = result.diagnostics.filter { $0.severity == .error }.count
-            throw SettingsError(.rulesInvalid, "the rules in \(path) have \(errors) error\(errors == 1 ? "" : "s") (listed above)")
+            throw SettingsError(
+                .rulesInvalid, "the rules in \(path) have \(errors) error\(errors == 1 ? "" : "s") (listed above)")
         }
         return loaded
     }
@@ -133,7 +144,12 @@ enum RuleLoading {
             worker.stackSize = 8 << 20
             worker.start()
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(bound / .milliseconds(1)))) {
-                once.finish(.failure(SettingsError(.rulesTimedOut, "loading the rules took longer than \(bound); the running rules stay (check the file with `pkfrontd check`)")))
+                once.finish(
+                    .failure(
+                        SettingsError(
+                            .rulesTimedOut,
+                            "loading the rules took longer than \(bound); the running rules stay (check the file with `pkfrontd check`)"
+                        )))
             }
         }
     }
@@ -143,7 +159,10 @@ enum RuleLoading {
         private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
         func set(_ c: CheckedContinuation<T, any Error>) { continuation.withLock { $0 = c } }
         func finish(_ result: Result<T, any Error>) {
-            continuation.withLock { c in defer { c = nil }; return c }?.resume(with: result)
+            continuation.withLock { c in
+                defer { c = nil }
+                return c
+            }?.resume(with: result)
         }
     }
 }

@@ -85,7 +85,8 @@ final class OutboxConsumer: Sendable {
     private func quarantine(_ seq: Int64, _ kind: String, _ problem: String) {
         logger.error(
             "outbox entry \(seq) (\(kind)) cannot be read (\(problem)); it is set aside — kept in state.sqlite and listed in its quarantine table — and the events after it go on",
-            metadata: Logger.Metadata(journal: JournalEntry.outboxQuarantined.fields + [("PK_EVENT_SEQ", "\(seq)"), ("PK_KIND", kind)]))
+            metadata: Logger.Metadata(
+                journal: JournalEntry.outboxQuarantined.fields + [("PK_EVENT_SEQ", "\(seq)"), ("PK_KIND", kind)]))
         do {
             try store.quarantine(consumer: name, seq: seq, problem: problem)
         } catch {
@@ -102,7 +103,9 @@ enum EventJournal {
     /// The journal writer over a store.
     static func consumer(store: StateStore, logger: Logger) -> OutboxConsumer {
         OutboxConsumer(name: consumer, store: store, logger: logger) { event in
-            logger.log(level: Logger.Level(event.level), "\(event.message)", metadata: Logger.Metadata(journal: event.journalFields))
+            logger.log(
+                level: Logger.Level(event.level), "\(event.message)",
+                metadata: Logger.Metadata(journal: event.journalFields))
         }
     }
 }

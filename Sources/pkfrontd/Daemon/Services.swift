@@ -26,7 +26,9 @@ struct DaemonEvents: Sendable {
             // The store refuses: say it directly (with the kind's message id), so nothing is silent.
             var fields = event.journalFields
             fields.removeAll { $0.name == "PK_EVENT_SEQ" }
-            logger.log(level: Logger.Level(event.level), "\(event.message) (not stored: \(error))", metadata: Logger.Metadata(journal: fields))
+            logger.log(
+                level: Logger.Level(event.level), "\(event.message) (not stored: \(error))",
+                metadata: Logger.Metadata(journal: fields))
         }
         journal.signal()
     }
@@ -51,7 +53,8 @@ struct JournalService: Service {
         do {
             try consumer.drain()
         } catch {
-            logger.error("writing \(what) to the journal failed (they stay in the outbox and are tried again): \(error)")
+            logger.error(
+                "writing \(what) to the journal failed (they stay in the outbox and are tried again): \(error)")
         }
     }
 }
@@ -118,7 +121,11 @@ struct StatusService: Service {
         events.append(.daemonStarted)
         for await _ in wake.stream.cancelOnGracefulShutdown() {
             let text = status.line(front: await tracker.currentFront)
-            if status.ready.withLock({ let was = $0; $0 = true; return !was }) {
+            if status.ready.withLock({
+                let was = $0
+                $0 = true
+                return !was
+            }) {
                 notifier.ready(status: text)
             } else {
                 notifier.status(text)
@@ -154,7 +161,9 @@ struct ReloadService<Signals: AsyncSequence & Sendable>: Service where Signals.E
                 let logger = self.logger
                 let names: Result<SystemNames?, any Error>
                 do { names = .success(try await tracker.names()) } catch { names = .failure(error) }
-                let loaded = try await RuleLoading.offThePool(bound: bound) { try RuleLoading.load(fresh, names: names, logger: logger) }
+                let loaded = try await RuleLoading.offThePool(bound: bound) {
+                    try RuleLoading.load(fresh, names: names, logger: logger)
+                }
                 rules.current.withLock { $0 = loaded }
                 adopt(fresh)
                 status.reloads.withLock { $0 += 1 }

@@ -8,7 +8,8 @@ struct SettingsError: Error, CustomStringConvertible, Sendable {
     /// What kind of failure it is. New codes may be added; match with `==` and a default.
     struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case configNotFound, configUnreadable, invalidConfig, invalidValue, noToken, noStateDirectory, rulesInvalid, rulesTimedOut, namesUnavailable
+            case configNotFound, configUnreadable, invalidConfig, invalidValue, noToken, noStateDirectory, rulesInvalid,
+                rulesTimedOut, namesUnavailable
         }
         private let base: Base
         /// A config file named with --config does not exist.
