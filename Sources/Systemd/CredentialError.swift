@@ -1,6 +1,6 @@
 /// A token source that cannot be used; the message names the source, never the secret.
 ///
-/// Shaped like `PluralKitError` and ServiceLifecycle's `ServiceGroupError`: an extensible
+/// Shaped like ServiceLifecycle's `ServiceGroupError`: an extensible
 /// ``Code`` to match on, the message for people, and the error underneath, if any.
 public struct CredentialError: Error, CustomStringConvertible, Sendable {
     /// What kind of failure it is. New codes may be added; match with `==` and a default.
