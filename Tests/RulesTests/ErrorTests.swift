@@ -102,7 +102,7 @@ struct ErrorTests {
             name: "unknown rule key with a synonym",
             yaml: "rules:\n  - name: a\n    when: switch\n    then:\n      - log: hi\n",
             expected: [
-                "4:5: error: unknown key 'then' in a rule (did you mean 'do'?); allowed: name, description, when, while, if, do, after, cooldown, settle, quiet_hours, enabled, dry_run"
+                "4:5: error: unknown key 'then' in a rule (did you mean 'do'?); allowed: name, description, when, while, if, do, after, cooldown, settle, quiet_hours, enabled, dry_run, catch_up"
             ]),
         Case(
             name: "rules not a list",
@@ -400,7 +400,7 @@ struct ErrorTests {
             name: "unknown setting",
             yaml: "settings:\n  setle: 5s\nrules: []\n",
             expected: [
-                "2:3: error: unknown key 'setle' in settings (did you mean 'settle'?); allowed: settle, cooldown, timezone, quiet_hours, dry_run"
+                "2:3: error: unknown key 'setle' in settings (did you mean 'settle'?); allowed: settle, cooldown, timezone, quiet_hours, dry_run, catch_up_window"
             ]),
         Case(
             name: "after on a when rule",

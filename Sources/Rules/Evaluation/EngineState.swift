@@ -8,6 +8,8 @@ public struct EngineState: Sendable, Hashable, Codable {
     public var fired: Set<String> = []
     /// When each (rule, member) — or rule — last performed an action: the cooldown clocks.
     public var cooldowns: [String: Timestamp] = [:]
+    /// Per schedule trigger (`rule|at|index`): the last time it came due and was handled.
+    public var schedules: [String: Timestamp] = [:]
     /// `fronting_for` deadlines already announced as `armed`.
     public var armed: Set<String> = []
     /// The last time the engine was woken or handled an event.

@@ -37,19 +37,59 @@ public struct RuleEngine: Sendable {
     public mutating func handle(
         _ event: FrontEvent, front: EngineFront, context: EngineContext, now: Timestamp
     ) -> Output {
-        let ref = DecisionRecord.EventRef(kind: event.kind.rawValue, seq: event.seq, catchUp: event.catchUp)
+        handle(catchUp: [(event, front)], context: context, now: now)
+    }
+
+    /// Handles events delivered together — the catch-up after downtime, in order, each with the
+    /// front after it. Each rule's `catch_up:` policy decides which catch-up events it runs for:
+    /// `all`, `latest` (its last one only; exec and webhook only within the catch-up window) or
+    /// `skip`. Events that are not catch-up run as usual.
+    public mutating func handle(
+        catchUp events: [(event: FrontEvent, front: EngineFront)], context: EngineContext, now: Timestamp
+    ) -> Output {
         let time = Self.iso(now, context.timeZone)
-        var records = [DecisionRecord(time: time, kind: .event, event: ref)]
-        for rule in rules.rules where rule.triggers.contains(where: { $0.kind == .event(event.kind) }) {
-            let run = RunContext(
-                front: front, event: ref, member: event.member, duration: nil, source: event, now: now,
-                context: context, rules: rules, rule: rule)
-            records.append(contentsOf: self.run(run))
+        var records: [DecisionRecord] = []
+        for (index, (event, front)) in events.enumerated() {
+            let ref = DecisionRecord.EventRef(kind: event.kind.rawValue, seq: event.seq, catchUp: event.catchUp)
+            records.append(DecisionRecord(time: time, kind: .event, event: ref))
+            for rule in rules.rules where rule.triggers.contains(where: { $0.kind == .event(event.kind) }) {
+                var policy = CatchUpHandling.run
+                if event.catchUp {
+                    switch rule.effectiveCatchUp {
+                    case .all: break
+                    case .skip: policy = .skip("catch_up: skip")
+                    case .latest:
+                        let later = events[(index + 1)...].contains { e in
+                            e.event.catchUp && rule.triggers.contains { $0.kind == .event(e.event.kind) }
+                        }
+                        if later {
+                            policy = .skip("catch_up: latest, and a later catch-up event follows")
+                        } else if let at = event.timestamp, at.adding(rules.settings.catchUpWindow) < now {
+                            policy = .withoutEffects
+                        }
+                    }
+                }
+                let run = RunContext(
+                    front: front, event: ref, member: event.member, duration: nil, source: event, now: now,
+                    context: context, rules: rules, rule: rule)
+                records.append(contentsOf: self.run(run, catchUp: policy))
+            }
         }
+        let front = events.last?.front ?? EngineFront()
         let (due, next) = deadlines(front: front, context: context, now: now, starting: false)
         records.append(contentsOf: due)
         state.lastSeen = now
         return Output(records: records, nextWake: next)
+    }
+
+    /// How a run treats being a catch-up.
+    enum CatchUpHandling {
+        /// Run normally.
+        case run
+        /// Do not run (`catch_up_skipped`, with why).
+        case skip(String)
+        /// Run, but without exec and webhook actions (older than the catch-up window).
+        case withoutEffects
     }
 
     /// Wakes the engine at `now`: `fronting_for` deadlines that came due fire.
@@ -65,8 +105,8 @@ public struct RuleEngine: Sendable {
 
     // MARK: - Runs
 
-    /// One run of one rule: disabled, condition, cooldown, then the actions.
-    mutating func run(_ run: RunContext) -> [DecisionRecord] {
+    /// One run of one rule: disabled, catch-up policy, condition, cooldown, then the actions.
+    mutating func run(_ run: RunContext, catchUp: CatchUpHandling = .run) -> [DecisionRecord] {
         let rule = run.rule
         let time = Self.iso(run.now, run.context.timeZone)
         func record(
@@ -79,6 +119,7 @@ public struct RuleEngine: Sendable {
                 conditions: conditions, note: note)
         }
         guard rule.enabled else { return [record(.notRun, .disabled)] }
+        if case .skip(let why) = catchUp { return [record(.notRun, .catchUpSkipped, note: why)] }
         let variables = run.variables
         var conditions: [DecisionRecord.ConditionOutcome] = []
         if let condition = rule.condition, !run.evaluate(condition, variables, into: &conditions) {
@@ -91,7 +132,16 @@ public struct RuleEngine: Sendable {
             let until = Self.iso(last.adding(cooldown), run.context.timeZone)
             return [record(.notRun, .cooldown, conditions: shownConditions, note: "cooling down until \(until)")]
         }
-        let actions = run.outcomes(rule.actions, variables)
+        var actions = run.outcomes(rule.actions, variables)
+        var notes: [String] = []
+        if case .withoutEffects = catchUp {
+            let effects = actions.filter { $0.action == "exec" || $0.action == "webhook" }
+            if !effects.isEmpty {
+                actions.removeAll { $0.action == "exec" || $0.action == "webhook" }
+                notes.append("exec and webhook left out: the event is older than the catch-up window")
+                if actions.isEmpty { return [record(.notRun, .catchUpSkipped, note: notes[0])] }
+            }
+        }
         let equal = actions.filter { outcome in
             guard let key = outcome.key, let remote = run.context.remote[key] else { return false }
             return ExecutorChecks.isAlreadySet(desired: outcome.value, remote: remote)
@@ -104,7 +154,10 @@ public struct RuleEngine: Sendable {
             ]
         }
         if !actions.isEmpty { state.cooldowns[key] = run.now }
-        let note = equal.isEmpty ? nil : "already set, not written: " + equal.compactMap(\.key).joined(separator: ", ")
+        if !equal.isEmpty {
+            notes.append("already set, not written: " + equal.compactMap(\.key).joined(separator: ", "))
+        }
+        let note = notes.isEmpty ? nil : notes.joined(separator: "; ")
         if rule.dryRun || rules.settings.dryRun {
             return [record(.notRun, .dryRun, actions: actions, conditions: shownConditions, note: note)]
         }
@@ -178,7 +231,8 @@ public struct RuleEngine: Sendable {
                 continue
             }
             state.fired.insert(deadline.key)
-            let ref = DecisionRecord.EventRef(kind: "fronting_for", seq: 0, catchUp: starting && deadline.due < now)
+            let overdue = starting && deadline.due < now
+            let ref = DecisionRecord.EventRef(kind: "fronting_for", seq: 0, catchUp: overdue)
             records.append(
                 DecisionRecord(
                     time: time, kind: .fired, rule: deadline.rule.name, event: ref,
@@ -187,9 +241,65 @@ public struct RuleEngine: Sendable {
             let run = RunContext(
                 front: front, event: ref, member: deadline.member, duration: deadline.duration, source: nil, now: now,
                 context: context, rules: rules, rule: deadline.rule)
-            records.append(contentsOf: self.run(run))
+            let skip = overdue && deadline.rule.effectiveCatchUp == .skip
+            records.append(contentsOf: self.run(run, catchUp: skip ? .skip("catch_up: skip (overdue at start)") : .run))
         }
-        let next = planned.filter { !state.fired.contains($0.key) && $0.due > now }.map(\.due).min()
+        let (scheduled, nextSchedule) = schedules(front: front, context: context, now: now, starting: starting)
+        records.append(contentsOf: scheduled)
+        let nextDeadline = planned.filter { !state.fired.contains($0.key) && $0.due > now }.map(\.due).min()
+        let next = [nextDeadline, nextSchedule].compactMap { $0 }.min()
+        return (records, next)
+    }
+
+    // MARK: - Schedules
+
+    /// Runs the schedules that came due since each was last handled — one run for the latest
+    /// time missed, if it is within the catch-up window, else a `catch_up_skipped` — and returns
+    /// the next time one falls.
+    mutating func schedules(
+        front: EngineFront, context: EngineContext, now: Timestamp, starting: Bool
+    ) -> (records: [DecisionRecord], next: Timestamp?) {
+        let clock = ScheduleClock(zone: context.timeZone)
+        let time = Self.iso(now, context.timeZone)
+        var records: [DecisionRecord] = []
+        var next: Timestamp?
+        var keys: Set<String> = []
+        for rule in rules.rules {
+            for (index, trigger) in rule.triggers.enumerated() {
+                guard case .schedule(let schedule) = trigger.kind else { continue }
+                let key = "\(rule.name)|at|\(index)"
+                keys.insert(key)
+                let from = state.schedules[key] ?? now
+                let missed = clock.occurrences(of: schedule, after: from, through: now)
+                state.schedules[key] = missed.last ?? from
+                if let due = missed.last {
+                    let late = due.duration(to: now)
+                    let catchUp = starting && due < now
+                    let ref = DecisionRecord.EventRef(kind: "schedule", seq: 0, catchUp: catchUp)
+                    let earlier = missed.count > 1 ? " (\(missed.count - 1) earlier time(s) missed too)" : ""
+                    records.append(
+                        DecisionRecord(
+                            time: time, kind: .fired, rule: rule.name, event: ref,
+                            note: "schedule due \(Self.iso(due, context.timeZone))\(earlier)"))
+                    let run = RunContext(
+                        front: front, event: ref, member: nil, duration: nil, source: nil, now: now, context: context,
+                        rules: rules, rule: rule)
+                    var handling = CatchUpHandling.run
+                    if catchUp, rule.effectiveCatchUp == .skip {
+                        handling = .skip("catch_up: skip (missed while the daemon was down)")
+                    } else if late > rules.settings.catchUpWindow {
+                        handling = .skip(
+                            "missed by \(DurationParser.format(RunContext.whole(late))), more than the catch-up window ("
+                                + "\(DurationParser.format(rules.settings.catchUpWindow)))")
+                    }
+                    records.append(contentsOf: self.run(run, catchUp: handling))
+                }
+                if let upcoming = clock.next(schedule, after: max(now, state.schedules[key] ?? now)) {
+                    next = min(next ?? upcoming, upcoming)
+                }
+            }
+        }
+        state.schedules = state.schedules.filter { keys.contains($0.key) }
         return (records, next)
     }
 

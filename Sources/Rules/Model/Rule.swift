@@ -21,6 +21,9 @@ public struct Rule: Sendable {
     public var settle: Duration?
     /// How quiet hours apply to this rule.
     public var quietHours: QuietHoursPolicy
+    /// What the rule does with events found after downtime (`catch_up:`); nil: the default —
+    /// `all` for rules whose actions only log, else `latest`.
+    public var catchUp: CatchUpPolicy?
     /// A disabled rule is loaded and checked but never runs.
     public var enabled: Bool
     /// Log this rule's actions instead of performing them.
@@ -47,6 +50,21 @@ public struct Rule: Sendable {
         case skip
         /// Defer to the end of quiet hours (whatever the settings say).
         case `defer`
+    }
+
+    /// What a rule does with events delivered as catch-up after downtime.
+    public enum CatchUpPolicy: String, Sendable, Hashable, CaseIterable {
+        /// Run for each, in order.
+        case all
+        /// Run for the last one only (exec and webhook only within the catch-up window).
+        case latest
+        /// Run for none; missed schedules and overdue deadlines are skipped too.
+        case skip
+    }
+
+    /// The catch-up policy in force: the rule's, else `all` for log-only rules, else `latest`.
+    public var effectiveCatchUp: CatchUpPolicy {
+        catchUp ?? (allActions.allSatisfy { if case .log = $0.kind { true } else { false } } ? .all : .latest)
     }
 
     /// Opt-ins a file declares with `allow:`.

@@ -10,6 +10,8 @@ public struct RuleSettings: Sendable, Hashable {
     public var quietHours: QuietHours?
     /// Log actions instead of performing them.
     public var dryRun = false
+    /// How late a missed schedule, or a catch-up exec or webhook, may still run. Default 15m.
+    public var catchUpWindow: Duration = .seconds(15 * 60)
 
     /// Default settings.
     public init() {}

@@ -14,10 +14,10 @@ struct FileTop {
 /// Parses rule files: the top level first (so aliases of all files are known), then the rules.
 struct FileParser {
     static let topKeys = ["allow", "settings", "aliases", "rules"]
-    static let settingKeys = ["settle", "cooldown", "timezone", "quiet_hours", "dry_run"]
+    static let settingKeys = ["settle", "cooldown", "timezone", "quiet_hours", "dry_run", "catch_up_window"]
     static let ruleKeys = [
         "name", "description", "when", "while", "if", "do", "after", "cooldown", "settle", "quiet_hours", "enabled",
-        "dry_run",
+        "dry_run", "catch_up",
     ]
 
     /// Reads the top level of a file.

@@ -220,6 +220,9 @@ public struct RuleLoader: Sendable {
         if let v = nodes["dry_run"]?.value {
             if let b = reader.bool(v, "dry_run") { s.dryRun = b } else { ok = false }
         }
+        if let v = nodes["catch_up_window"]?.value {
+            if let d = reader.duration(v, "catch_up_window") { s.catchUpWindow = d } else { ok = false }
+        }
         if let v = nodes["quiet_hours"]?.value, !v.isNull {
             if let q = quietHours(v, reader: &reader) { s.quietHours = q } else { ok = false }
         }

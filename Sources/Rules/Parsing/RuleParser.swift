@@ -127,13 +127,26 @@ struct RuleParser {
                 ok = false
             }
         }
+        var catchUp: Rule.CatchUpPolicy?
+        if let c = f["catch_up"] {
+            let words = Rule.CatchUpPolicy.allCases.map(\.rawValue)
+            if let s = c.string, let p = Rule.CatchUpPolicy(rawValue: s.lowercased()) {
+                catchUp = p
+            } else {
+                reader.error(
+                    c.location,
+                    "catch_up is one of \(words.joined(separator: ", "))\(Suggest.hint(c.string ?? "", words)), not \(c.kindDescription)"
+                )
+                ok = false
+            }
+        }
         let enabled = f["enabled"].flatMap { reader.bool($0, "enabled") } ?? true
         let dryRun = f["dry_run"].flatMap { reader.bool($0, "dry_run") } ?? false
         let rule = Rule(
             name: name, location: node.location, description: description, activation: activation ?? .when([]),
             condition: condition, actions: actions,
-            after: after, cooldown: cooldown, settle: settle, quietHours: policy, enabled: enabled, dryRun: dryRun,
-            allows: allows)
+            after: after, cooldown: cooldown, settle: settle, quietHours: policy, catchUp: catchUp, enabled: enabled,
+            dryRun: dryRun, allows: allows)
         return Parsed(rule: rule, complete: ok && activation != nil, activationKnown: activation != nil)
     }
 
