@@ -15,6 +15,34 @@ public struct EngineState: Sendable, Hashable, Codable {
     /// The last time the engine was woken or handled an event.
     public var lastSeen: Timestamp?
 
+    /// The `while` rules that hold now (by name); dry-run holders are kept apart (`dry:` + name)
+    /// so that turning dry run off does not "restore" writes that never happened.
+    public var holding: Set<String> = []
+    /// Per remote value (`TARGET.FIELD`): who holds it, and what it was before the first holder.
+    public var ownership: [String: Ownership] = [:]
+
+    /// The ownership stack of one remote value (RULES-ENGINE.md, "Two rules, one field").
+    public struct Ownership: Sendable, Hashable, Codable {
+        /// The value before the first holder wrote (nil inside: the field was empty).
+        public var original: String?
+        /// Whether ``original`` is known (the shell had read the value).
+        public var originalKnown: Bool
+        /// The holders, bottom first; the last one's value is in force.
+        public var holders: [Holder]
+
+        /// One holder: a `while` rule and the value it wrote.
+        public struct Holder: Sendable, Hashable, Codable {
+            /// The rule's name.
+            public var rule: String
+            /// The value it wrote (nil: it cleared the field).
+            public var value: String?
+            /// The action that wrote it.
+            public var action: String
+            /// Where that action was written.
+            public var location: String
+        }
+    }
+
     /// An empty state (a first start).
     public init() {}
 

@@ -76,10 +76,16 @@ public struct RuleEngine: Sendable {
             }
         }
         let front = events.last?.front ?? EngineFront()
+        if let last = events.last?.event {
+            let ref = DecisionRecord.EventRef(kind: last.kind.rawValue, seq: last.seq, catchUp: last.catchUp)
+            records.append(contentsOf: whileRules(front: front, context: context, now: now, event: ref))
+        }
         let (due, next) = deadlines(front: front, context: context, now: now, starting: false)
         records.append(contentsOf: due)
         state.lastSeen = now
-        return Output(records: records, nextWake: next)
+        return Output(
+            records: records,
+            nextWake: [next, boundary(front: front, context: context, now: now)].compactMap { $0 }.min())
     }
 
     /// How a run treats being a catch-up.
@@ -98,9 +104,13 @@ public struct RuleEngine: Sendable {
     public mutating func wake(
         front: EngineFront, context: EngineContext, now: Timestamp, starting: Bool = false
     ) -> Output {
-        let (records, next) = deadlines(front: front, context: context, now: now, starting: starting)
+        var (records, next) = deadlines(front: front, context: context, now: now, starting: starting)
+        let ref = DecisionRecord.EventRef(kind: starting ? "start" : "wake", seq: 0, catchUp: false)
+        records.append(contentsOf: whileRules(front: front, context: context, now: now, event: ref))
         state.lastSeen = now
-        return Output(records: records, nextWake: next)
+        return Output(
+            records: records,
+            nextWake: [next, boundary(front: front, context: context, now: now)].compactMap { $0 }.min())
     }
 
     // MARK: - Runs
