@@ -11,10 +11,14 @@ struct EngineBench {
     let rules: RuleSet
     let context: EngineContext
 
-    /// - Parameter yaml: the rules (the list under `rules:`).
-    init(_ yaml: String, remote: [String: String?] = [:], zone: String = "UTC") throws {
+    /// - Parameters:
+    ///   - yaml: the rules (the list under `rules:`).
+    ///   - settings: the `settings:` mapping; by default no settle time (the settle tests set one).
+    init(
+        _ yaml: String, remote: [String: String?] = [:], zone: String = "UTC", settings: String = "{ settle: 0s }"
+    ) throws {
         let result = load(
-            "rules:\n"
+            "settings: \(settings)\nrules:\n"
                 + yaml.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(
                     separator: "\n"))
         #expect(!result.diagnostics.hasErrors, "\(result.diagnostics.map(\.description))")
@@ -84,7 +88,7 @@ struct EngineTests {
             ran.actions?.first
                 == .init(
                     action: "system", target: "system", field: "tag", value: "| Kit", previous: "| Sam",
-                    location: "rules.yaml:5:9"))
+                    location: "rules.yaml:6:9"))
         #expect(ran.actions?.last?.value == "Kit, Alex (was Sam)")
         #expect(ran.actions?.last?.target == nil)
     }

@@ -1,3 +1,4 @@
+public import FrontEvents
 public import PluralKit
 
 /// What the engine must remember across events, restarts and reloads; the shell stores it as
@@ -41,6 +42,25 @@ public struct EngineState: Sendable, Hashable, Codable {
             /// Where that action was written.
             public var location: String
         }
+    }
+
+    /// Runs waiting for the front to settle, in event order.
+    public var pending: [PendingRun] = []
+    /// When `while` rules are next re-evaluated after a front change (nil: none waiting).
+    public var whileSettle: Timestamp?
+
+    /// A run of a `when` rule waiting for settle: re-checked when the front has not changed
+    /// for the rule's settle time (RULES-ENGINE.md, "Conditions, settle, cooldown").
+    public struct PendingRun: Sendable, Hashable, Codable {
+        /// The rule's name.
+        public var rule: String
+        /// The event that started it.
+        public var event: FrontEvent
+        /// When the run may go ahead (the last front change + the settle time).
+        public var due: Timestamp
+        /// Whether its `log` actions already ran at the event (they do not wait unless the rule
+        /// sets its own `settle:`).
+        public var logged: Bool
     }
 
     /// An empty state (a first start).

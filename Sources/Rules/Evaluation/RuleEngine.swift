@@ -72,12 +72,34 @@ public struct RuleEngine: Sendable {
                 let run = RunContext(
                     front: front, event: ref, member: event.member, duration: nil, source: event, now: now,
                     context: context, rules: rules, rule: rule)
+                let settle = rule.settle ?? rules.settings.settle
+                if event.kind.info.isFrontChange, !event.catchUp, settle > .zero, rule.enabled,
+                    rule.actions.contains(where: { $0.writesToPluralKit || !$0.isLog || rule.settle != nil })
+                {
+                    // The log actions run now (unless the rule sets its own settle); the rest waits.
+                    let logNow = rule.settle == nil && rule.actions.contains { $0.isLog }
+                    if logNow { records.append(contentsOf: self.run(run, only: { $0.isLog })) }
+                    state.pending.append(.init(rule: rule.name, event: event, due: now.adding(settle), logged: logNow))
+                    continue
+                }
                 records.append(contentsOf: self.run(run, catchUp: policy))
+            }
+            if event.kind.info.isFrontChange, !event.catchUp {
+                // A front change restarts every settle clock (a trailing debounce on the front).
+                state.pending = state.pending.map { pending in
+                    var p = pending
+                    let settle = rules.rules.first { $0.name == p.rule }.flatMap(\.settle) ?? rules.settings.settle
+                    p.due = now.adding(settle)
+                    return p
+                }
+                let hasWhile = rules.rules.contains { if case .while = $0.activation { true } else { false } }
+                if hasWhile, rules.settings.settle > .zero { state.whileSettle = now.adding(rules.settings.settle) }
             }
         }
         let front = events.last?.front ?? EngineFront()
-        if let last = events.last?.event {
+        if let last = events.last?.event, state.whileSettle == nil || state.whileSettle! <= now {
             let ref = DecisionRecord.EventRef(kind: last.kind.rawValue, seq: last.seq, catchUp: last.catchUp)
+            state.whileSettle = nil
             records.append(contentsOf: whileRules(front: front, context: context, now: now, event: ref))
         }
         let (due, next) = deadlines(front: front, context: context, now: now, starting: false)
@@ -85,7 +107,7 @@ public struct RuleEngine: Sendable {
         state.lastSeen = now
         return Output(
             records: records,
-            nextWake: [next, boundary(front: front, context: context, now: now)].compactMap { $0 }.min())
+            nextWake: wakeAfter(next, front: front, context: context, now: now))
     }
 
     /// How a run treats being a catch-up.
@@ -104,19 +126,76 @@ public struct RuleEngine: Sendable {
     public mutating func wake(
         front: EngineFront, context: EngineContext, now: Timestamp, starting: Bool = false
     ) -> Output {
-        var (records, next) = deadlines(front: front, context: context, now: now, starting: starting)
-        let ref = DecisionRecord.EventRef(kind: starting ? "start" : "wake", seq: 0, catchUp: false)
-        records.append(contentsOf: whileRules(front: front, context: context, now: now, event: ref))
+        var records = settled(front: front, context: context, now: now)
+        let (due, next) = deadlines(front: front, context: context, now: now, starting: starting)
+        records.append(contentsOf: due)
+        if state.whileSettle.map({ $0 <= now }) ?? true {
+            let ref = DecisionRecord.EventRef(kind: starting ? "start" : "wake", seq: 0, catchUp: false)
+            state.whileSettle = nil
+            records.append(contentsOf: whileRules(front: front, context: context, now: now, event: ref))
+        }
         state.lastSeen = now
         return Output(
             records: records,
-            nextWake: [next, boundary(front: front, context: context, now: now)].compactMap { $0 }.min())
+            nextWake: wakeAfter(next, front: front, context: context, now: now))
     }
 
     // MARK: - Runs
 
+    /// The earliest of the next deadline or schedule, a `while` boundary, a settle clock.
+    func wakeAfter(_ next: Timestamp?, front: EngineFront, context: EngineContext, now: Timestamp) -> Timestamp? {
+        ([next, boundary(front: front, context: context, now: now), state.whileSettle] + state.pending.map(\.due))
+            .compactMap { $0 }.min()
+    }
+
+    /// Runs the pending runs whose settle time elapsed — each only if its event still describes
+    /// the front and its `if:` still holds, else `settle_superseded`.
+    mutating func settled(front: EngineFront, context: EngineContext, now: Timestamp) -> [DecisionRecord] {
+        let ready = state.pending.filter { $0.due <= now }
+        state.pending.removeAll { $0.due <= now }
+        var records: [DecisionRecord] = []
+        for pending in ready {
+            guard let rule = rules.rules.first(where: { $0.name == pending.rule }) else { continue }
+            let e = pending.event
+            let ref = DecisionRecord.EventRef(kind: e.kind.rawValue, seq: e.seq, catchUp: e.catchUp)
+            let ids = front.members.map(\.id)
+            let still: Bool =
+                switch e.kind {
+                case .switch: ids == e.fronters.map(\.id)
+                case .fronterAdded: e.member.map { ids.contains($0.id) } ?? false
+                case .fronterRemoved: e.member.map { !ids.contains($0.id) } ?? false
+                case .firstFronterChanged: ids.first == e.newFirst?.id
+                case .frontCleared: ids.isEmpty
+                default: true
+                }
+            guard still else {
+                records.append(
+                    DecisionRecord(
+                        time: Self.iso(now, context.timeZone), kind: .notRun, rule: rule.name, event: ref,
+                        reason: .settleSuperseded, note: "the front changed again within the settle time"))
+                continue
+            }
+            let run = RunContext(
+                front: front, event: ref, member: e.member, duration: nil, source: e, now: now, context: context,
+                rules: rules, rule: rule)
+            records.append(
+                contentsOf: self.run(
+                    run, only: pending.logged ? { !$0.isLog } : { _ in true }, checkCooldown: !pending.logged,
+                    settleRecheck: true))
+        }
+        return records
+    }
+
     /// One run of one rule: disabled, catch-up policy, condition, cooldown, then the actions.
-    mutating func run(_ run: RunContext, catchUp: CatchUpHandling = .run) -> [DecisionRecord] {
+    /// - Parameters:
+    ///   - only: which of the rule's actions this run performs (the log part of a settled run
+    ///     runs at once, the rest after settle).
+    ///   - checkCooldown: false for the second part of a run whose first part already counted.
+    ///   - settleRecheck: a condition that no longer holds after settle is `settle_superseded`.
+    mutating func run(
+        _ run: RunContext, catchUp: CatchUpHandling = .run, only: (Action) -> Bool = { _ in true },
+        checkCooldown: Bool = true, settleRecheck: Bool = false
+    ) -> [DecisionRecord] {
         let rule = run.rule
         let time = Self.iso(run.now, run.context.timeZone)
         func record(
@@ -133,16 +212,16 @@ public struct RuleEngine: Sendable {
         let variables = run.variables
         var conditions: [DecisionRecord.ConditionOutcome] = []
         if let condition = rule.condition, !run.evaluate(condition, variables, into: &conditions) {
-            return [record(.notRun, .conditionFalse, conditions: conditions)]
+            return [record(.notRun, settleRecheck ? .settleSuperseded : .conditionFalse, conditions: conditions)]
         }
         let shownConditions = conditions.isEmpty ? nil : conditions
         let cooldown = rule.cooldown ?? rules.settings.cooldown
         let key = EngineState.cooldownKey(rule: rule.name, member: run.member?.id)
-        if cooldown > .zero, let last = state.cooldowns[key], last.adding(cooldown) > run.now {
+        if checkCooldown, cooldown > .zero, let last = state.cooldowns[key], last.adding(cooldown) > run.now {
             let until = Self.iso(last.adding(cooldown), run.context.timeZone)
             return [record(.notRun, .cooldown, conditions: shownConditions, note: "cooling down until \(until)")]
         }
-        var actions = run.outcomes(rule.actions, variables)
+        var actions = run.outcomes(rule.actions.filter(only), variables)
         var notes: [String] = []
         if case .withoutEffects = catchUp {
             let effects = actions.filter { $0.action == "exec" || $0.action == "webhook" }

@@ -66,3 +66,11 @@ public struct Action: Sendable {
         }
     }
 }
+
+extension Action {
+    /// Whether the action only writes a journal entry (it does not wait for settle or quiet hours).
+    public var isLog: Bool {
+        if case .log = kind { return true }
+        return false
+    }
+}
