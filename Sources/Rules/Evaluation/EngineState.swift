@@ -63,6 +63,21 @@ public struct EngineState: Sendable, Hashable, Codable {
         public var logged: Bool
     }
 
+    /// Values held back by quiet hours (`defer`), per remote value: the latest desired one wins.
+    public var deferred: [String: Deferred] = [:]
+    /// exec and webhook runs held back by quiet hours: the latest per rule.
+    public var deferredEffects: [String: Deferred] = [:]
+
+    /// A value (or an exec or webhook run) waiting for quiet hours to end.
+    public struct Deferred: Sendable, Hashable, Codable {
+        /// The rule that wants it.
+        public var rule: String
+        /// What it would write or run.
+        public var outcome: DecisionRecord.ActionOutcome
+        /// The event that started the run.
+        public var event: DecisionRecord.EventRef?
+    }
+
     /// An empty state (a first start).
     public init() {}
 

@@ -106,7 +106,10 @@ extension RuleEngine {
                 var outcome = DecisionRecord.ActionOutcome(
                     action: mine.action, target: parts.first, field: parts.count > 1 ? parts[1] : nil, value: next,
                     previous: mine.value, location: mine.location)
-                if let remote = context.remote[field],
+                // A value of this rule that quiet hours still hold back counts as written.
+                let pendingMine =
+                    state.deferred[field].map { $0.rule == name && $0.outcome.value == mine.value } ?? false
+                if !pendingMine, let remote = context.remote[field],
                     ExecutorChecks.revert(original: next, written: mine.value, remote: remote) == nil
                 {
                     outcome.value = remote

@@ -104,6 +104,7 @@ public struct RuleEngine: Sendable {
         }
         let (due, next) = deadlines(front: front, context: context, now: now, starting: false)
         records.append(contentsOf: due)
+        records = applyQuietHours(records, context: context, now: now)
         state.lastSeen = now
         return Output(
             records: records,
@@ -126,7 +127,8 @@ public struct RuleEngine: Sendable {
     public mutating func wake(
         front: EngineFront, context: EngineContext, now: Timestamp, starting: Bool = false
     ) -> Output {
-        var records = settled(front: front, context: context, now: now)
+        var records = releaseDeferred(context: context, now: now)
+        records.append(contentsOf: settled(front: front, context: context, now: now))
         let (due, next) = deadlines(front: front, context: context, now: now, starting: starting)
         records.append(contentsOf: due)
         if state.whileSettle.map({ $0 <= now }) ?? true {
@@ -134,6 +136,7 @@ public struct RuleEngine: Sendable {
             state.whileSettle = nil
             records.append(contentsOf: whileRules(front: front, context: context, now: now, event: ref))
         }
+        records = applyQuietHours(records, context: context, now: now)
         state.lastSeen = now
         return Output(
             records: records,
@@ -144,7 +147,11 @@ public struct RuleEngine: Sendable {
 
     /// The earliest of the next deadline or schedule, a `while` boundary, a settle clock.
     func wakeAfter(_ next: Timestamp?, front: EngineFront, context: EngineContext, now: Timestamp) -> Timestamp? {
-        ([next, boundary(front: front, context: context, now: now), state.whileSettle] + state.pending.map(\.due))
+        ([
+            next, boundary(front: front, context: context, now: now), state.whileSettle,
+            quietEnd(context: context, now: now),
+        ]
+            + state.pending.map(\.due))
             .compactMap { $0 }.min()
     }
 
