@@ -41,12 +41,18 @@ public struct SystemNames: Sendable, Hashable {
     public var groups: [NameEntry]
     /// When the member list was fetched (nil: not known).
     public var refreshed: Timestamp?
+    /// Each group's members, by the group's short id (empty when not known).
+    public var groupMembers: [String: [MemberID]]
 
     /// Creates the names of a system.
-    public init(system: String, members: [NameEntry], groups: [NameEntry], refreshed: Timestamp?) {
+    public init(
+        system: String, members: [NameEntry], groups: [NameEntry], refreshed: Timestamp?,
+        groupMembers: [String: [MemberID]] = [:]
+    ) {
         self.system = system
         self.members = members
         self.groups = groups
         self.refreshed = refreshed
+        self.groupMembers = groupMembers
     }
 }

@@ -21,6 +21,6 @@ struct PKFrontd: AsyncParsableCommand {
             history and demo arrive in later releases.
             """,
         version: "pkfrontd \(version) (PluralKit.swift \(PluralKitClient.version))",
-        subcommands: [RunCommand.self, CheckCommand.self, FakeAPICommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, SimulateCommand.self, FakeAPICommand.self]
     )
 }

@@ -13,16 +13,7 @@ struct FakeAPIProcess {
 
     /// The built `pkfrontd` next to the test bundle.
     static var binary: URL {
-        get throws {
-            let candidates = [
-                URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-                URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().deletingLastPathComponent(),
-                Bundle.main.bundleURL,
-                Bundle.main.bundleURL.deletingLastPathComponent(),
-            ].map { $0.appendingPathComponent("pkfrontd") }
-            return try #require(
-                candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "pkfrontd not built")
-        }
+        get throws { try #require(BuiltProducts.url(of: "pkfrontd"), "pkfrontd not built") }
     }
 
     static func start(_ arguments: [String]) async throws -> FakeAPIProcess {

@@ -1,5 +1,6 @@
 import Foundation
 import FrontEvents
+import PluralKit
 import Testing
 
 @testable import Rules
@@ -17,7 +18,8 @@ let demoDirectory = NameDirectory(
         .init(id: "lllll", uuid: "10000000-0000-4000-8000-000000000001", name: "Littles", displayName: nil),
         .init(id: "hosts", uuid: "10000000-0000-4000-8000-000000000002", name: "Hosts", displayName: nil),
     ],
-    source: "the test member list")
+    source: "the test member list",
+    groupMembers: ["lllll": [MemberID("ccccc"), MemberID("eeeee")], "hosts": [MemberID("aaaaa"), MemberID("bbbbb")]])
 
 /// The repository's `rules/` folder.
 let rulesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

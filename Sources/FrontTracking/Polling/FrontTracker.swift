@@ -453,7 +453,8 @@ public actor FrontTracker {
                 groups: groups.sorted { $0.id < $1.id }.map {
                     NameEntry(id: $0.id.rawValue, uuid: $0.uuid, name: $0.name, displayName: nil)
                 },
-                refreshed: membersRefreshedAt)
+                refreshed: membersRefreshedAt,
+                groupMembers: Dictionary(groups.map { ($0.id.rawValue, $0.members) }, uniquingKeysWith: { a, _ in a }))
         }
         return try Self.names(in: store, system: systemID ?? learnedSystem)
     }

@@ -104,15 +104,23 @@ extension StateStore {
             ).map {
                 NameEntry(id: $0["id"], uuid: $0["uuid"], name: $0["name"] ?? "", displayName: $0["display_name"])
             }
-            let groups = try Row.fetchAll(
-                db, sql: "SELECT id, uuid, name FROM group_cache WHERE system = ? ORDER BY id", arguments: [system]
-            ).map {
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, uuid, name, members FROM group_cache WHERE system = ? ORDER BY id",
+                arguments: [system])
+            let groups = rows.map {
                 NameEntry(id: $0["id"], uuid: $0["uuid"], name: $0["name"] ?? "", displayName: nil)
+            }
+            var groupMembers: [String: [MemberID]] = [:]
+            for row in rows {
+                if let text = row["members"] as String?, let ids = try? Self.decode([MemberID].self, text) {
+                    groupMembers[row["id"]] = ids
+                }
             }
             let refreshed = try String.fetchOne(
                 db, sql: "SELECT members_refreshed FROM cache_info WHERE system = ?", arguments: [system]
             ).flatMap(Timestamp.init)
-            return SystemNames(system: system, members: members, groups: groups, refreshed: refreshed)
+            return SystemNames(
+                system: system, members: members, groups: groups, refreshed: refreshed, groupMembers: groupMembers)
         }
     }
 }

@@ -14,31 +14,50 @@ public struct NameDirectory: Sendable {
     public var groups: [Entry]
     /// Where the lists came from, for messages ("the live member and group lists").
     public var source: String
+    /// Each group's members, by the group's short id (empty when the lists did not say).
+    public var groupMembers: [String: [MemberID]]
 
     /// Creates a directory.
-    public init(members: [Entry], groups: [Entry], source: String) {
+    public init(members: [Entry], groups: [Entry], source: String, groupMembers: [String: [MemberID]] = [:]) {
         self.members = members
         self.groups = groups
         self.source = source
+        self.groupMembers = groupMembers
     }
 
-    /// The live lists, as fetched.
+    /// The live lists, as fetched (groups with their members when the list has them).
     public init(members: [Member], groups: [Group]) {
+        // The API lists a group's members by UUID: keyed back to the short ids here.
+        let byUUID = Dictionary(members.map { ($0.uuid.lowercased(), $0.id) }, uniquingKeysWith: { a, _ in a })
+        var groupMembers: [String: [MemberID]] = [:]
+        for group in groups {
+            if let m = group.members {
+                groupMembers[group.id.rawValue] = m.map { byUUID[$0.rawValue.lowercased()] ?? $0 }
+            }
+        }
         self.init(
-            members: members.map(Entry.init), groups: groups.map(Entry.init), source: "the live member and group lists")
+            members: members.map(Entry.init), groups: groups.map(Entry.init), source: "the live member and group lists",
+            groupMembers: groupMembers)
+    }
+
+    /// The groups with their members, as the rule engine takes them.
+    public var engineGroups: [EngineContext.Group] {
+        groups.map { .init(entry: $0, members: Set(groupMembers[$0.id] ?? [])) }
     }
 
     /// Names the daemon keeps (its cache, or the lists of its last refresh).
     /// - Parameter location: where they are kept, for messages ("the state directory /var/lib/pkfrontd").
     public init(cached names: SystemNames, location: String) {
         let when = names.refreshed.map { " from \($0)" } ?? ""
-        self.init(members: names.members, groups: names.groups, source: "the member list cached in \(location)\(when)")
+        self.init(
+            members: names.members, groups: names.groups, source: "the member list cached in \(location)\(when)",
+            groupMembers: names.groupMembers)
     }
 
     /// Fetches the member and group lists, both at once.
     public static func fetch(from client: PluralKitClient) async throws -> NameDirectory {
         async let members = client.getMembers()
-        async let groups = client.getGroups()
+        async let groups = client.getGroups(withMembers: true)
         let (m, g) = try await (members, groups)
         return NameDirectory(members: m, groups: g)
     }

@@ -46,9 +46,10 @@ public struct EngineContext: Sendable {
     }
 
     /// The member a rule names (by short id, UUID, name or display name, case-insensitive for
-    /// names), or nil.
+    /// names), or nil. Without a member list, a short id written in lowercase stands for itself.
     public func member(named text: String) -> MemberID? {
         if let entry = Self.find(text, in: members) { return MemberID(entry.id) }
+        guard members.isEmpty, text == text.lowercased() else { return nil }
         return MemberID(text)
     }
 

@@ -5,8 +5,12 @@ public import PluralKit
 /// JSON. Keys name rules by their `name`, so a reload that changes only a rule's text keeps
 /// its cooldown clocks and fired deadlines (RULES-ENGINE.md, "Start, reload, stop").
 public struct EngineState: Sendable, Hashable, Codable {
-    /// `fronting_for` deadlines that fired: `rule|subject|seconds|stint start`.
-    public var fired: Set<String> = []
+    /// `fronting_for` deadlines that fired (`rule|subject|seconds|stint start`) and when they
+    /// were due. Kept for a week after they were due, so that a stint that comes back (the
+    /// switch that ended it was deleted) does not fire again.
+    public var fired: [String: Timestamp] = [:]
+    /// The event of the last front change, for the `while` rules evaluated when settle ends.
+    public var whileEvent: DecisionRecord.EventRef?
     /// When each (rule, member) — or rule — last performed an action: the cooldown clocks.
     public var cooldowns: [String: Timestamp] = [:]
     /// Per schedule trigger (`rule|at|index`): the last time it came due and was handled.

@@ -44,8 +44,12 @@ public struct RuleEngine: Sendable {
     /// front after it. Each rule's `catch_up:` policy decides which catch-up events it runs for:
     /// `all`, `latest` (its last one only; exec and webhook only within the catch-up window) or
     /// `skip`. Events that are not catch-up run as usual.
+    /// - Parameter starting: the batch is the catch-up of a start: overdue deadlines fire as catch-up.
+    /// - Parameter own: the events come from the daemon's own write (a switch it logged): the
+    ///   front, timers and `while` rules follow them, `when` rules do not run (`own_write`).
     public mutating func handle(
-        catchUp events: [(event: FrontEvent, front: EngineFront)], context: EngineContext, now: Timestamp
+        catchUp events: [(event: FrontEvent, front: EngineFront)], context: EngineContext, now: Timestamp,
+        own: Bool = false, starting: Bool = false
     ) -> Output {
         let time = Self.iso(now, context.timeZone)
         var records: [DecisionRecord] = []
@@ -54,7 +58,9 @@ public struct RuleEngine: Sendable {
             records.append(DecisionRecord(time: time, kind: .event, event: ref))
             for rule in rules.rules where rule.triggers.contains(where: { $0.kind == .event(event.kind) }) {
                 var policy = CatchUpHandling.run
-                if event.catchUp {
+                if own {
+                    policy = .skip("the daemon's own switch")
+                } else if event.catchUp {
                     switch rule.effectiveCatchUp {
                     case .all: break
                     case .skip: policy = .skip("catch_up: skip")
@@ -73,7 +79,7 @@ public struct RuleEngine: Sendable {
                     front: front, event: ref, member: event.member, duration: nil, source: event, now: now,
                     context: context, rules: rules, rule: rule)
                 let settle = rule.settle ?? rules.settings.settle
-                if event.kind.info.isFrontChange, !event.catchUp, settle > .zero, rule.enabled,
+                if !own, event.kind.info.isFrontChange, !event.catchUp, settle > .zero, rule.enabled,
                     rule.actions.contains(where: { $0.writesToPluralKit || !$0.isLog || rule.settle != nil })
                 {
                     // The log actions run now (unless the rule sets its own settle); the rest waits.
@@ -93,7 +99,10 @@ public struct RuleEngine: Sendable {
                     return p
                 }
                 let hasWhile = rules.rules.contains { if case .while = $0.activation { true } else { false } }
-                if hasWhile, rules.settings.settle > .zero { state.whileSettle = now.adding(rules.settings.settle) }
+                if hasWhile, rules.settings.settle > .zero {
+                    state.whileSettle = now.adding(rules.settings.settle)
+                    state.whileEvent = ref
+                }
             }
         }
         let front = events.last?.front ?? EngineFront()
@@ -102,7 +111,7 @@ public struct RuleEngine: Sendable {
             state.whileSettle = nil
             records.append(contentsOf: whileRules(front: front, context: context, now: now, event: ref))
         }
-        let (due, next) = deadlines(front: front, context: context, now: now, starting: false)
+        let (due, next) = deadlines(front: front, context: context, now: now, starting: starting)
         records.append(contentsOf: due)
         records = applyQuietHours(records, context: context, now: now)
         state.lastSeen = now
@@ -132,8 +141,11 @@ public struct RuleEngine: Sendable {
         let (due, next) = deadlines(front: front, context: context, now: now, starting: starting)
         records.append(contentsOf: due)
         if state.whileSettle.map({ $0 <= now }) ?? true {
-            let ref = DecisionRecord.EventRef(kind: starting ? "start" : "wake", seq: 0, catchUp: false)
+            let ref =
+                state.whileSettle != nil && state.whileEvent != nil
+                ? state.whileEvent! : DecisionRecord.EventRef(kind: starting ? "start" : "wake", seq: 0, catchUp: false)
             state.whileSettle = nil
+            state.whileEvent = nil
             records.append(contentsOf: whileRules(front: front, context: context, now: now, event: ref))
         }
         records = applyQuietHours(records, context: context, now: now)
@@ -215,7 +227,9 @@ public struct RuleEngine: Sendable {
                 conditions: conditions, note: note)
         }
         guard rule.enabled else { return [record(.notRun, .disabled)] }
-        if case .skip(let why) = catchUp { return [record(.notRun, .catchUpSkipped, note: why)] }
+        if case .skip(let why) = catchUp {
+            return [record(.notRun, why == "the daemon's own switch" ? .ownWrite : .catchUpSkipped, note: why)]
+        }
         let variables = run.variables
         var conditions: [DecisionRecord.ConditionOutcome] = []
         if let condition = rule.condition, !run.evaluate(condition, variables, into: &conditions) {
@@ -310,11 +324,11 @@ public struct RuleEngine: Sendable {
     ) -> (records: [DecisionRecord], next: Timestamp?) {
         let planned = plannedDeadlines(front: front, context: context)
         let current = Set(planned.map(\.key))
-        state.fired.formIntersection(current)
+        state.fired = state.fired.filter { $0.value.adding(.seconds(7 * 86_400)) > now }
         state.armed.formIntersection(current)
         var records: [DecisionRecord] = []
         let time = Self.iso(now, context.timeZone)
-        for deadline in planned.sorted(by: { $0.due < $1.due }) where !state.fired.contains(deadline.key) {
+        for deadline in planned.sorted(by: { $0.due < $1.due }) where state.fired[deadline.key] == nil {
             let who = deadline.member.map { " for \(context.reference($0.id).shown)" } ?? " for the front"
             guard deadline.due <= now else {
                 if state.armed.insert(deadline.key).inserted {
@@ -326,7 +340,7 @@ public struct RuleEngine: Sendable {
                 }
                 continue
             }
-            state.fired.insert(deadline.key)
+            state.fired[deadline.key] = deadline.due
             let overdue = starting && deadline.due < now
             let ref = DecisionRecord.EventRef(kind: "fronting_for", seq: 0, catchUp: overdue)
             records.append(
@@ -342,7 +356,7 @@ public struct RuleEngine: Sendable {
         }
         let (scheduled, nextSchedule) = schedules(front: front, context: context, now: now, starting: starting)
         records.append(contentsOf: scheduled)
-        let nextDeadline = planned.filter { !state.fired.contains($0.key) && $0.due > now }.map(\.due).min()
+        let nextDeadline = planned.filter { state.fired[$0.key] == nil && $0.due > now }.map(\.due).min()
         let next = [nextDeadline, nextSchedule].compactMap { $0 }.min()
         return (records, next)
     }

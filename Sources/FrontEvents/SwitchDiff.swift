@@ -1,4 +1,3 @@
-public import FrontEvents
 public import PluralKit
 
 /// Derives the events that follow a front change, in PRODUCT.md's order: `fronter_removed`…,
