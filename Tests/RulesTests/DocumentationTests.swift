@@ -14,7 +14,12 @@ struct DocumentationTests {
 
     /// The ```yaml blocks; a block that is a single rule (`- name: …`) is wrapped into a file
     /// with the demo's server aliases.
-    static var blocks: [String] {
+    static var blocks: [String] { allBlocks.filter { !$0.hasPrefix("start:") } }
+
+    /// The ```yaml blocks that are `simulate` scripts (they begin with `start:`).
+    static var scripts: [String] { allBlocks.filter { $0.hasPrefix("start:") } }
+
+    static var allBlocks: [String] {
         var out: [String] = []
         var current: [Substring]?
         for line in readme.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -47,6 +52,13 @@ struct DocumentationTests {
         let result = load(yaml)
         #expect(result.ruleSet != nil)
         #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.description))\n\(yaml)")
+    }
+
+    @Test("each simulate script example parses", arguments: scripts)
+    func script(_ yaml: String) {
+        let (script, problems) = SimulationScript.parse(
+            text: yaml, file: "README.md", zone: TimeZone(identifier: "Europe/Berlin")!)
+        #expect(script != nil && problems.isEmpty, "\(problems.map(\.description))")
     }
 
     @Test("every key of the language is documented")

@@ -276,6 +276,28 @@ struct EngineTests {
         #expect(next.of(.notRun).map(\.reason) == [.disabled, .cooldown, .alreadySet])
     }
 
+    @Test(
+        "two when rules on one event writing one field: both run in file order, the earlier one's trace names the override"
+    )
+    func overrides() throws {
+        let bench = try EngineBench(
+            """
+            - name: First
+              when: switch
+              do: [ { system: { tag: "| first" } } ]
+            - name: Second
+              when: switch
+              do: [ { system: { tag: "| second", description: "x" } } ]
+            """)
+        var engine = bench.engine()
+        let front = bench.front(["Alex"])
+        let ran = engine.handle(bench.switchEvent(front), front: front, context: bench.context, now: EngineBench.origin)
+            .of(.ran)
+        #expect(ran.map(\.rule) == ["First", "Second"])
+        #expect(ran[0].note == "overridden by Second (later in the file): system.tag")
+        #expect(ran[1].note == nil)
+    }
+
     @Test("the decision record's JSON uses RULES-ENGINE.md's names")
     func recordJSON() throws {
         let record = DecisionRecord(

@@ -64,6 +64,28 @@ struct SimulateCommandTests {
         }
     }
 
+    @Test("without settings.timezone the system's PluralKit time zone is used (the demo system's is Europe/Berlin)")
+    func systemZone() async throws {
+        let folder = NSTemporaryDirectory() + "pkfrontd-sim-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "rules:\n  - name: R\n    when: switch\n    do: [ { log: \"{{ first.name }}\" } ]\n".write(
+            toFile: folder + "/rules.yaml", atomically: true, encoding: .utf8)
+        try "start: { at: \"2026-12-04 22:00\", front: [Alex] }\nsteps:\n  - { after: 1m, front: [Sam] }\n".write(
+            toFile: folder + "/script.yaml", atomically: true, encoding: .utf8)
+        try await FakeFixture.run(.socket, seed: .demo) { fixture in
+            let run = try simulate(
+                [
+                    "--rules", "rules.yaml", "--script", "script.yaml", "--json", "--api-url", fixture.baseURL,
+                    "--state-dir", folder + "/state",
+                ],
+                in: folder, environment: ["PK_TOKEN": fixture.system.token])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains(#""time":"2026-12-04T22:01:00+01:00""#), "\(run.stdout)")
+            #expect(run.stdout.contains(#""value":"Sam""#))
+        }
+    }
+
     @Test("bad input exits 1 and says where: an unknown member, a malformed script, rules that do not load")
     func badInput() throws {
         let folder = NSTemporaryDirectory() + "pkfrontd-sim-\(UUID().uuidString)"

@@ -56,6 +56,7 @@ public struct RuleEngine: Sendable {
         for (index, (event, front)) in events.enumerated() {
             let ref = DecisionRecord.EventRef(kind: event.kind.rawValue, seq: event.seq, catchUp: event.catchUp)
             records.append(DecisionRecord(time: time, kind: .event, event: ref))
+            let firstOfEvent = records.count
             for rule in rules.rules where rule.triggers.contains(where: { $0.kind == .event(event.kind) }) {
                 var policy = CatchUpHandling.run
                 if own {
@@ -90,6 +91,7 @@ public struct RuleEngine: Sendable {
                 }
                 records.append(contentsOf: self.run(run, catchUp: policy))
             }
+            Self.noteOverrides(&records[firstOfEvent...])
             if event.kind.info.isFrontChange, !event.catchUp {
                 // A front change restarts every settle clock (a trailing debounce on the front).
                 state.pending = state.pending.map { pending in
@@ -118,6 +120,25 @@ public struct RuleEngine: Sendable {
         return Output(
             records: records,
             nextWake: wakeAfter(next, front: front, context: context, now: now))
+    }
+
+    /// Two `when` rules on one event writing the same (target, field): file order, the last one
+    /// wins (one write goes out); the earlier run's trace says which rule overrode it.
+    static func noteOverrides(_ records: inout ArraySlice<DecisionRecord>) {
+        var lastWriter: [String: String] = [:]
+        for record in records.reversed() where record.kind == .ran {
+            guard let rule = record.rule else { continue }
+            for key in (record.actions ?? []).compactMap(\.key) where lastWriter[key] == nil { lastWriter[key] = rule }
+        }
+        for i in records.indices where records[i].kind == .ran {
+            let overridden = (records[i].actions ?? []).compactMap(\.key).filter {
+                lastWriter[$0] != nil && lastWriter[$0] != records[i].rule
+            }
+            guard !overridden.isEmpty else { continue }
+            let by = Set(overridden.compactMap { lastWriter[$0] }).sorted().joined(separator: ", ")
+            let note = "overridden by \(by) (later in the file): " + overridden.joined(separator: ", ")
+            records[i].note = records[i].note.map { $0 + "; " + note } ?? note
+        }
     }
 
     /// How a run treats being a catch-up.
