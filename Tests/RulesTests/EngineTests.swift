@@ -25,7 +25,7 @@ struct EngineBench {
         rules = try #require(result.ruleSet)
         context = EngineContext(
             members: demoDirectory.members,
-            groups: [.init(entry: demoDirectory.groups[0], members: [MemberID("ccccc"), MemberID("eeeee")])],
+            groups: demoDirectory.engineGroups,
             system: ("sysab", "Demo", "| Demo"), timeZone: TimeZone(identifier: zone)!, remote: remote)
     }
 
