@@ -113,6 +113,33 @@ struct ScheduleTests {
         #expect(out.of(.notRun).allSatisfy { $0.reason == .catchUpSkipped })
     }
 
+    @Test(
+        "check's schedule warnings: a time in the spring gap or the autumn repeat within a year, with the date and what happens"
+    )
+    func dstWarnings() throws {
+        let result = load(
+            """
+            settings: { timezone: America/New_York }
+            rules:
+              - name: Late
+                when: { at: ["01:30", "02:30", "09:00"], days: [sun] }
+                do: [ { log: "x" } ]
+            """)
+        let rules = try #require(result.ruleSet)
+        let zone = TimeZone(identifier: "America/New_York")!
+        let warnings = ScheduleCheck.dstWarnings(rules, zone: zone, now: Self.utc("2026-12-02T12:00:00Z"))
+        #expect(warnings.count == 2, "\(warnings)")
+        #expect(warnings.allSatisfy { $0.severity == .warning && $0.location.line == 4 })
+        #expect(Set(warnings.map(\.message)).count == 2)
+        #expect(warnings.contains { $0.message.hasPrefix("02:30 does not exist on 2027-03-14") })
+        #expect(warnings.contains { $0.message.hasPrefix("01:30 happens twice on 2027-11-07") })
+        let next = ScheduleCheck.upcoming(rules, zone: zone, now: Self.utc("2026-12-02T12:00:00Z"), count: 4)
+        #expect(
+            next.first?.1
+                == ["2026-12-06T06:30:00Z", "2026-12-06T07:30:00Z", "2026-12-06T14:00:00Z", "2026-12-13T06:30:00Z"]
+                .map(Self.utc))
+    }
+
     @Test("catch_up and catch_up_window are read and checked")
     func parsing() {
         let good = load(

@@ -16,11 +16,28 @@ struct SimulateCommandTests {
         var stderr: String
     }
 
-    func simulate(_ arguments: [String], in folder: String, environment: [String: String] = [:]) throws -> Run {
-        let process = Process()
+    func simulate(_ arguments: [String], in folder: String, environment: [String: String] = [:]) async throws -> Run {
+        try await pkfrontd(["simulate"] + arguments, in: folder, environment: environment)
+    }
+
+    /// Runs the binary and waits for it off the cooperative pool (the fake it talks to is served
+    /// from this process's pool; blocking a pool thread here could starve it).
+    func pkfrontd(_ arguments: [String], in folder: String, environment: [String: String] = [:]) async throws -> Run {
         let binary: URL = try #require(BuiltProducts.url(of: "pkfrontd"), "pkfrontd not built")
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result { try Self.blockingRun(binary, arguments, in: folder, environment: environment) })
+            }
+        }
+    }
+
+    static func blockingRun(_ binary: URL, _ arguments: [String], in folder: String, environment: [String: String])
+        throws -> Run
+    {
+        let process = Process()
         process.executableURL = binary
-        process.arguments = ["simulate"] + arguments
+        process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         process.environment = ["PATH": "/usr/bin:/bin", "HOME": folder].merging(environment) { $1 }
         let out = Pipe()
@@ -40,7 +57,7 @@ struct SimulateCommandTests {
     func story() async throws {
         try await FakeFixture.run(.socket, seed: .demo) { fixture in
             let folder = Self.simulations + "/story"
-            let run = try simulate(
+            let run = try await simulate(
                 [
                     "--rules", "rules.yaml", "--script", "script.yaml", "--json", "--api-url", fixture.baseURL,
                     "--state-dir", NSTemporaryDirectory() + "pkfrontd-sim-\(UUID().uuidString)",
@@ -50,7 +67,7 @@ struct SimulateCommandTests {
             let expected = try String(contentsOfFile: folder + "/expected.jsonl", encoding: .utf8)
             #expect(run.stdout == expected)
             // In words, the same timeline.
-            let words = try simulate(
+            let words = try await simulate(
                 [
                     "--rules", "rules.yaml", "--script", "script.yaml", "--api-url", fixture.baseURL,
                     "--state-dir", NSTemporaryDirectory() + "pkfrontd-sim-\(UUID().uuidString)",
@@ -74,7 +91,7 @@ struct SimulateCommandTests {
         try "start: { at: \"2026-12-04 22:00\", front: [Alex] }\nsteps:\n  - { after: 1m, front: [Sam] }\n".write(
             toFile: folder + "/script.yaml", atomically: true, encoding: .utf8)
         try await FakeFixture.run(.socket, seed: .demo) { fixture in
-            let run = try simulate(
+            let run = try await simulate(
                 [
                     "--rules", "rules.yaml", "--script", "script.yaml", "--json", "--api-url", fixture.baseURL,
                     "--state-dir", folder + "/state",
@@ -86,8 +103,35 @@ struct SimulateCommandTests {
         }
     }
 
+    @Test(
+        "check --next prints the next schedule times and warns about a time the clocks skip, in the system's time zone")
+    func checkNext() async throws {
+        let folder = NSTemporaryDirectory() + "pkfrontd-sim-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "rules:\n  - name: Night\n    when: { at: \"02:30\" }\n    do: [ { log: \"x\" } ]\n".write(
+            toFile: folder + "/rules.yaml", atomically: true, encoding: .utf8)
+        try await FakeFixture.run(.socket, seed: .demo) { fixture in
+            let run = try await pkfrontd(
+                [
+                    "check", "rules.yaml", "--next", "2", "--now", "2026-12-02T12:00:00Z", "--api-url", fixture.baseURL,
+                    "--state-dir", folder + "/state",
+                ],
+                in: folder, environment: ["PK_TOKEN": fixture.system.token])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(
+                run.stdout.contains(
+                    "rules.yaml:3:11: warning: 02:30 does not exist on 2027-03-28 in Europe/Berlin (the clocks go forward); 'Night' runs at 03:00 that day"
+                ), "\(run.stdout)")
+            #expect(
+                run.stdout.contains(
+                    "rules.yaml:3:11: 'Night' next: Thu 2026-12-03 02:30, Fri 2026-12-04 02:30 (Europe/Berlin)"),
+                "\(run.stdout)")
+        }
+    }
+
     @Test("bad input exits 1 and says where: an unknown member, a malformed script, rules that do not load")
-    func badInput() throws {
+    func badInput() async throws {
         let folder = NSTemporaryDirectory() + "pkfrontd-sim-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -99,20 +143,20 @@ struct SimulateCommandTests {
             toFile: folder + "/malformed.yaml", atomically: true, encoding: .utf8)
         try "rules:\n  - name: R\n    when: swich\n    do: []\n".write(
             toFile: folder + "/broken.yaml", atomically: true, encoding: .utf8)
-        let unknown = try simulate(["--rules", "rules.yaml", "--script", "unknown.yaml"], in: folder)
+        let unknown = try await simulate(["--rules", "rules.yaml", "--script", "unknown.yaml"], in: folder)
         #expect(
             unknown.status == 1 && unknown.stderr.contains("unknown.yaml:1:42: unknown member 'Alex'"),
             "\(unknown.stderr)")
-        let malformed = try simulate(["--rules", "rules.yaml", "--script", "malformed.yaml"], in: folder)
+        let malformed = try await simulate(["--rules", "rules.yaml", "--script", "malformed.yaml"], in: folder)
         #expect(
             malformed.status == 1 && malformed.stderr.contains("malformed.yaml:3:14: error: 'soon' is not a duration"),
             "\(malformed.stderr)")
-        let broken = try simulate(["--rules", "broken.yaml", "--script", "unknown.yaml"], in: folder)
+        let broken = try await simulate(["--rules", "broken.yaml", "--script", "unknown.yaml"], in: folder)
         #expect(broken.status == 1 && broken.stderr.contains("broken.yaml:3:11: error:"), "\(broken.stderr)")
         // With member ids, no names are needed.
         try "start: { at: \"2026-12-04 22:00\", front: [aaaaa] }\nsteps:\n  - { after: 1m, front: [bbbbb] }\n".write(
             toFile: folder + "/ids.yaml", atomically: true, encoding: .utf8)
-        let ids = try simulate(
+        let ids = try await simulate(
             ["--rules", "rules.yaml", "--script", "ids.yaml", "--timezone", "Europe/Berlin"], in: folder)
         #expect(
             ids.status == 0 && ids.stdout.contains("22:01:00 R ran (on switch #2): log: 'x'"),

@@ -52,6 +52,30 @@ public struct ScheduleClock: Sendable {
         return Timestamp(secondsSince1970: high)
     }
 
+    /// How a local time of day exists on a date.
+    public enum Existence: Sendable, Hashable {
+        /// Once, as written.
+        case normal
+        /// Not at all (the clocks go forward over it): the schedule runs at this instant instead.
+        case gap(runsAt: Timestamp)
+        /// Twice (the clocks go back): the schedule runs once, at the first.
+        case repeated(first: Timestamp)
+    }
+
+    /// Whether a local time exists on a date once, not at all, or twice.
+    public func existence(day: DateComponents, time: TimeOfDay) -> Existence {
+        guard let t = instant(day: day, time: time) else { return .normal }
+        let c = calendar.dateComponents([.hour, .minute], from: t.date)
+        if c.hour != time.hour || c.minute != time.minute { return .gap(runsAt: t) }
+        // The same wall time one offset-change later: a second valid reading means a repeat.
+        for shift in [1800, 3600, 7200] {
+            let later = t.adding(.seconds(Int64(shift)))
+            let l = calendar.dateComponents([.hour, .minute], from: later.date)
+            if l.hour == time.hour, l.minute == time.minute, self.day(of: later) == day { return .repeated(first: t) }
+        }
+        return .normal
+    }
+
     /// The local calendar date of an instant.
     public func day(of t: Timestamp) -> DateComponents {
         calendar.dateComponents([.year, .month, .day], from: t.date)

@@ -23,6 +23,11 @@ struct CheckCommand: AsyncParsableCommand {
             otherwise against the lists the daemon cached in the state directory; when neither is \
             available, names are reported as warnings. The language is described in \
             rules/README.md.
+
+            Schedules are checked in the rules' time zone (settings.timezone, else the system's \
+            when a token is at hand): a time that does not exist or happens twice on a day within \
+            the next year (daylight saving time) is a warning naming the date and when the rule \
+            runs instead; --next N prints the next N times of every schedule.
             """)
 
     @OptionGroup var shared: SharedOptions
@@ -35,6 +40,14 @@ struct CheckCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("quiet"), help: "Print problems only, no summary line.")
     var quiet = false
+
+    @Option(
+        name: .customLong("next"),
+        help: ArgumentHelp("Also print the next N times of every schedule.", valueName: "N"))
+    var next: Int?
+
+    @Option(name: .customLong("now"), help: .hidden)
+    var now: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -49,13 +62,54 @@ struct CheckCommand: AsyncParsableCommand {
         let targets = paths.isEmpty ? [settings.rules ?? "/etc/pkfrontd/rules.yaml"] : paths
         let (directory, reason) = await NameSources.forCheck(settings: settings, environment: environment)
         let loader = RuleLoader(directory: directory, missingDirectoryReason: reason)
+        let instant: Timestamp
+        if let now {
+            guard let parsed = Timestamp(now) else {
+                FileHandle.standardError.write(
+                    Data("pkfrontd check: --now must be an ISO 8601 time with an offset\n".utf8))
+                throw ExitCode(2)
+            }
+            instant = parsed
+        } else {
+            instant = .now
+        }
+        var systemZone: String??
         var failed = false
         var output = ""
         for path in targets {
             let result = loader.load(path: path)
-            for d in result.diagnostics { output += d.description + "\n" }
-            let errors = result.diagnostics.filter { $0.severity == .error }.count
-            let warnings = result.diagnostics.count - errors
+            var diagnostics = result.diagnostics
+            var upcoming = ""
+            if let set = result.ruleSet, !ScheduleCheck.schedules(in: set).isEmpty {
+                // Schedules need the rules' time zone: settings.timezone, else the system's.
+                var name = set.settings.timezone
+                if name == nil {
+                    if systemZone == nil {
+                        systemZone = .some(
+                            await NameSources.systemTimeZone(
+                                settings: settings, environment: environment, command: "check"))
+                    }
+                    name = systemZone ?? nil
+                }
+                if let name, let zone = TimeZone(identifier: name) {
+                    diagnostics =
+                        (diagnostics + ScheduleCheck.dstWarnings(set, zone: zone, now: instant)).sortedByLocation
+                    if let next, next > 0 {
+                        for (entry, times) in ScheduleCheck.upcoming(set, zone: zone, now: instant, count: next) {
+                            upcoming +=
+                                "\(entry.location): '\(entry.rule)' next: "
+                                + times.map { Self.local($0, zone) }.joined(separator: ", ") + " (\(name))\n"
+                        }
+                    }
+                } else if next != nil {
+                    upcoming +=
+                        "\(path): the next schedule times need the rules' time zone (settings.timezone, or a token for the system's)\n"
+                }
+            }
+            for d in diagnostics { output += d.description + "\n" }
+            output += upcoming
+            let errors = diagnostics.filter { $0.severity == .error }.count
+            let warnings = diagnostics.count - errors
             if errors > 0 { failed = true }
             if !quiet {
                 let rules =
@@ -67,10 +121,37 @@ struct CheckCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data(output.utf8))
         if failed { throw ExitCode(1) }
     }
+
+    /// `Fri 2026-12-04 09:00` in the zone.
+    static func local(_ t: Timestamp, _ zone: TimeZone) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = zone
+        formatter.dateFormat = "EEE yyyy-MM-dd HH:mm"
+        return formatter.string(from: t.date)
+    }
 }
 
 /// Where `check` and the daemon get the member and group lists that rule names resolve against.
 enum NameSources {
+    /// The system's PluralKit time zone, when a token is at hand (nil otherwise, or when it cannot be read).
+    static func systemTimeZone(settings: DaemonSettings, environment: [String: String], command: String) async
+        -> String?
+    {
+        guard let secret = try? token(settings: settings, environment: environment) else { return nil }
+        var logger = Logger(label: "pkfrontd.\(command)")
+        logger.logLevel = .critical
+        let client = PluralKitClient(
+            token: Token(secret),
+            configuration: .init(
+                baseURL: settings.apiURL, userAgent: "pkfrontd/\(PKFrontd.version) \(command)", timeout: .seconds(8),
+                retry: RetryPolicy(maxRetries: 1)),
+            logger: logger)
+        let zone = try? await client.getSystemSettings().timezone?.identifier
+        try? await client.shutdown()
+        return zone
+    }
+
     /// Live lists when there is a token, else the state directory's cache; nil with the reason otherwise.
     static func forCheck(settings: DaemonSettings, environment: [String: String]) async -> (NameDirectory?, String) {
         var notes: [String] = []

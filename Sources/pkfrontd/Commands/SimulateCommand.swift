@@ -40,19 +40,6 @@ struct SimulateCommand: AsyncParsableCommand {
     @Flag(name: .customLong("json"), help: "Print the decision records, one JSON object per line.")
     var json = false
 
-    /// The system's PluralKit time zone, when a token is at hand (nil otherwise, or when it cannot be read).
-    func systemTimeZone(_ settings: DaemonSettings, _ environment: [String: String]) async -> String? {
-        guard let secret = try? NameSources.token(settings: settings, environment: environment) else { return nil }
-        let client = PluralKitClient(
-            token: Token(secret),
-            configuration: .init(
-                baseURL: settings.apiURL, userAgent: "pkfrontd/\(PKFrontd.version) simulate", timeout: .seconds(8),
-                retry: RetryPolicy(maxRetries: 1)))
-        let zone = try? await client.getSystemSettings().timezone?.identifier
-        try? await client.shutdown()
-        return zone
-    }
-
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         func fail(_ message: String) -> ExitCode {
@@ -83,7 +70,9 @@ struct SimulateCommand: AsyncParsableCommand {
             throw fail("the rules in \(rules) do not load (problems above)")
         }
         var chosen = ruleSet.settings.timezone ?? timezone
-        if chosen == nil { chosen = await systemTimeZone(settings, environment) }
+        if chosen == nil {
+            chosen = await NameSources.systemTimeZone(settings: settings, environment: environment, command: "simulate")
+        }
         let zoneName = chosen ?? "UTC"
         guard let zone = TimeZone(identifier: zoneName) else { throw fail("unknown time zone '\(zoneName)'") }
         guard let data = FileManager.default.contents(atPath: script) else {
