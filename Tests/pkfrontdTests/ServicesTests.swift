@@ -88,10 +88,14 @@ struct DaemonHarness: Sendable {
             let (reloads, reload) = AsyncStream.makeStream(of: Void.self)
             let clock = TestClock<Duration>()
             let services = assembly.services(clock: clock, reloads: reloads, reload: { settings }, watchdog: nil)
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: services.map { .init(service: $0) },
-                    logger: Logger(label: "group") { _ in SwiftLogNoOpLogHandler() }))
+            var configuration = ServiceGroupConfiguration(
+                services: services.map { .init(service: $0) },
+                logger: Logger(label: "group") { _ in SwiftLogNoOpLogHandler() })
+            // A guard, not a measure: a service that ignores the graceful shutdown is cancelled
+            // (and the test fails with ServiceLifecycle's error) instead of hanging the run.
+            configuration.maximumGracefulShutdownDuration = .seconds(60)
+            configuration.maximumCancellationDuration = .seconds(30)
+            let group = ServiceGroup(configuration: configuration)
             let running = Task { try await group.run() }
             let harness = DaemonHarness(
                 fake: fake, assembly: assembly, log: log, entries: entries, clock: clock, reload: reload,

@@ -139,17 +139,24 @@ enum NameSources {
         -> String?
     {
         guard let secret = try? token(settings: settings, environment: environment) else { return nil }
+        let client = quickClient(settings: settings, secret: secret, command: command)
+        let zone = try? await client.getSystemSettings().timezone?.identifier
+        try? await client.shutdown()
+        return zone
+    }
+
+    /// A client for the short reads of `check` and `simulate`: one retry and a short timeout, so
+    /// that with the API out of reach they fall back in seconds instead of waiting out the
+    /// daemon's patient retries; silent logger.
+    static func quickClient(settings: DaemonSettings, secret: String, command: String) -> PluralKitClient {
         var logger = Logger(label: "pkfrontd.\(command)")
         logger.logLevel = .critical
-        let client = PluralKitClient(
+        return PluralKitClient(
             token: Token(secret),
             configuration: .init(
                 baseURL: settings.apiURL, userAgent: "pkfrontd/\(PKFrontd.version) \(command)", timeout: .seconds(8),
                 retry: RetryPolicy(maxRetries: 1)),
             logger: logger)
-        let zone = try? await client.getSystemSettings().timezone?.identifier
-        try? await client.shutdown()
-        return zone
     }
 
     /// Live lists when there is a token, else the state directory's cache; nil with the reason otherwise.
@@ -157,16 +164,7 @@ enum NameSources {
         var notes: [String] = []
         do {
             if let secret = try token(settings: settings, environment: environment) {
-                var logger = Logger(label: "pkfrontd.check")
-                logger.logLevel = .critical
-                let client = PluralKitClient(
-                    token: Token(secret),
-                    // One retry and a short timeout: with the API out of reach, check falls back
-                    // to the cache in seconds instead of waiting out the daemon's patient retries.
-                    configuration: .init(
-                        baseURL: settings.apiURL, userAgent: "pkfrontd/\(PKFrontd.version) check", timeout: .seconds(8),
-                        retry: RetryPolicy(maxRetries: 1)),
-                    logger: logger)
+                let client = quickClient(settings: settings, secret: secret, command: "check")
                 do {
                     let directory = try await NameDirectory.fetch(from: client)
                     try? await client.shutdown()
