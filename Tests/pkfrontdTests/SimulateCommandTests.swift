@@ -104,6 +104,43 @@ struct SimulateCommandTests {
     }
 
     @Test(
+        "--front plays one what-if switch: its events, every rule's outcome after settle, what it arms, rules it does not start"
+    )
+    func oneSwitch() async throws {
+        try await FakeFixture.run(.socket, seed: .demo) { fixture in
+            let run = try await simulate(
+                [
+                    "--rules", "rules.yaml", "--front", "Kit, Alex", "--previous", "Sam", "--at", "2026-12-04 23:30",
+                    "--api-url", fixture.baseURL, "--state-dir",
+                    NSTemporaryDirectory() + "pkfrontd-sim-\(UUID().uuidString)",
+                ],
+                in: Self.simulations + "/story", environment: ["PK_TOKEN": fixture.system.token])
+            #expect(run.status == 0, "\(run.stderr)")
+            let lines = run.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.first == "23:30:00 event switch #2", "\(run.stdout)")
+            #expect(lines.contains("23:30:00 Log switches ran (on switch #2): log: 'now Kit, Alex (was Sam)'"))
+            #expect(
+                lines.contains {
+                    $0.hasPrefix(
+                        "23:30:00 Four-hour reminder armed: due 2026-12-05T03:30:00+01:00 (fronting_for 4h for Kit)")
+                })
+            #expect(
+                lines.contains("23:30:05 Littles tag ran (on first_fronter_changed #6): system tag → '| little'"),
+                "\(run.stdout)")
+            #expect(!lines.contains { $0.contains("daemon_started") })
+            let none = try await simulate(
+                [
+                    "--rules", "rules.yaml", "--front", "", "--previous", "Sam", "--at", "2026-12-04 23:30",
+                    "--api-url", fixture.baseURL, "--state-dir",
+                    NSTemporaryDirectory() + "pkfrontd-sim-\(UUID().uuidString)",
+                ],
+                in: Self.simulations + "/story", environment: ["PK_TOKEN": fixture.system.token])
+            #expect(none.stdout.contains("event front_cleared"), "\(none.stdout)")
+            #expect(none.stdout.contains("Littles tag: not started by this switch"), "\(none.stdout)")
+        }
+    }
+
+    @Test(
         "check --next prints the next schedule times and warns about a time the clocks skip, in the system's time zone")
     func checkNext() async throws {
         let folder = NSTemporaryDirectory() + "pkfrontd-sim-\(UUID().uuidString)"

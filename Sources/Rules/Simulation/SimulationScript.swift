@@ -13,6 +13,13 @@ public struct SimulationScript: Sendable {
         public var front: [MemberName]
         /// Remote values by `TARGET.FIELD` (nil: the field is empty); others are unknown.
         public var values: [String: String?]
+
+        /// Creates a start.
+        public init(at: Timestamp, front: [MemberName], values: [String: String?] = [:]) {
+            self.at = at
+            self.front = front
+            self.values = values
+        }
     }
 
     /// What a step does once its time has come.
@@ -43,12 +50,55 @@ public struct SimulationScript: Sendable {
         public var action: Action
         /// Where it was written.
         public var location: SourceLocation
+
+        /// Creates a step.
+        public init(after: Duration, action: Action, location: SourceLocation) {
+            self.after = after
+            self.action = action
+            self.location = location
+        }
     }
 
     /// The start.
     public var start: Start
     /// The steps, in order.
     public var steps: [Step]
+
+    /// Creates a script.
+    public init(start: Start, steps: [Step]) {
+        self.start = start
+        self.steps = steps
+    }
+
+    /// One what-if switch (`simulate --front`): `previous` fronts until `at`, then `front`;
+    /// time runs on past every settle time, so the settled outcomes show.
+    public static func oneSwitch(
+        to front: [MemberName], from previous: [MemberName], at: Timestamp, settle: Duration
+    ) -> SimulationScript {
+        let place = SourceLocation(file: "--front", line: 1, column: 1)
+        return SimulationScript(
+            start: .init(at: at.adding(.seconds(-1)), front: previous),
+            steps: [
+                .init(after: .seconds(1), action: .front(front), location: place),
+                .init(after: settle + .seconds(1), action: .wait, location: place),
+            ])
+    }
+
+    /// Member names from a comma-separated list (`"Alex, Sam"`), each placed at its column of `option`.
+    public static func names(_ text: String, option: String) -> [MemberName] {
+        var out: [MemberName] = []
+        var column = 1
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let leading = part.prefix { $0 == " " }.count
+            let name = part.trimmingCharacters(in: .whitespaces)
+            if !name.isEmpty {
+                out.append(
+                    MemberName(text: name, location: SourceLocation(file: option, line: 1, column: column + leading)))
+            }
+            column += part.count + 1
+        }
+        return out
+    }
 
     /// Reads a script. Times without an offset are in `zone`.
     /// - Returns: the script, or nil, and the problems found (file:line:column).
@@ -188,6 +238,13 @@ struct ScriptParser {
     }
 
     static func parseTime(_ text: String, zone: TimeZone) -> Timestamp? {
+        SimulationScript.parseTime(text, zone: zone)
+    }
+}
+
+extension SimulationScript {
+    /// A script time: `2026-12-04T22:00:00` or `2026-12-04 22:00` in `zone`, or with an offset / `Z`.
+    public static func parseTime(_ text: String, zone: TimeZone) -> Timestamp? {
         if let absolute = Timestamp(text) { return absolute }
         let normalized = text.replacingOccurrences(of: " ", with: "T")
         let parts = normalized.split(separator: "T")

@@ -10,6 +10,10 @@ struct SimulateCommand: AsyncParsableCommand {
         commandName: "simulate",
         abstract: "Play a what-if script through your rules and print what they would do.",
         discussion: """
+            `--front "Alex, Sam" [--previous Kit] [--at "2026-12-04 23:30"]` plays one what-if switch \
+            instead of a script: the events it makes, every rule's outcome once settle has passed, \
+            and the deadlines it arms.
+
             Runs the same rule engine as `pkfrontd run` on a virtual clock against virtual remote \
             values: nothing is written and no token is needed. The script (YAML) has a `start` \
             (time, front, remote values) and `steps` (switches, edits, deletions, values changed \
@@ -30,7 +34,24 @@ struct SimulateCommand: AsyncParsableCommand {
     var rules: String
 
     @Option(name: .customLong("script"), help: ArgumentHelp("The script to play.", valueName: "FILE"))
-    var script: String
+    var script: String?
+
+    @Option(
+        name: .customLong("front"),
+        help: ArgumentHelp(
+            "One what-if switch to these members (comma-separated; \"\" for a switch-out).", valueName: "NAMES"))
+    var front: String?
+
+    @Option(
+        name: .customLong("previous"),
+        help: ArgumentHelp("Who fronted before the --front switch (default: nobody).", valueName: "NAMES"))
+    var previous: String?
+
+    @Option(
+        name: .customLong("at"),
+        help: ArgumentHelp(
+            "When the --front switch happens (default: now), e.g. \"2026-12-04 23:30\".", valueName: "TIME"))
+    var at: String?
 
     @Option(
         name: .customLong("timezone"),
@@ -75,26 +96,55 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         let zoneName = chosen ?? "UTC"
         guard let zone = TimeZone(identifier: zoneName) else { throw fail("unknown time zone '\(zoneName)'") }
-        guard let data = FileManager.default.contents(atPath: script) else {
-            throw fail("cannot read the script \(script)")
-        }
-        let (parsed, problems) = SimulationScript.parse(
-            text: String(decoding: data, as: UTF8.self), file: script, zone: zone)
-        guard let parsed else {
-            throw fail("the script has errors:\n" + problems.map(\.description).joined(separator: "\n"))
+        let parsed: SimulationScript
+        var shownFrom: Timestamp?
+        switch (script, front) {
+        case (let script?, nil):
+            guard previous == nil, at == nil else { throw fail("--previous and --at go with --front, not --script") }
+            guard let data = FileManager.default.contents(atPath: script) else {
+                throw fail("cannot read the script \(script)")
+            }
+            let (read, problems) = SimulationScript.parse(
+                text: String(decoding: data, as: UTF8.self), file: script, zone: zone)
+            guard let read else {
+                throw fail("the script has errors:\n" + problems.map(\.description).joined(separator: "\n"))
+            }
+            parsed = read
+        case (nil, let front?):
+            var when = Timestamp.now
+            if let at {
+                guard let t = SimulationScript.parseTime(at, zone: zone) else {
+                    throw fail(
+                        "--at '\(at)' is not a date and time such as \"2026-12-04 23:30\" (\(zone.identifier)) or with an offset"
+                    )
+                }
+                when = t
+            }
+            let settle = ([ruleSet.settings.settle] + ruleSet.rules.compactMap(\.settle)).max() ?? .zero
+            parsed = SimulationScript.oneSwitch(
+                to: SimulationScript.names(front, option: "--front"),
+                from: SimulationScript.names(previous ?? "", option: "--previous"), at: when, settle: settle)
+            shownFrom = when
+        default:
+            throw fail("give either --script FILE or --front NAMES")
         }
         let context = EngineContext(
             members: directory?.members ?? [], groups: directory?.engineGroups ?? [], system: ("", nil, nil),
             timeZone: zone)
-        let base = URL(fileURLWithPath: script).deletingLastPathComponent().path
+        let base = URL(fileURLWithPath: script ?? ".").deletingLastPathComponent().path
         var simulator = Simulator(rules: ruleSet, context: context) { path in
             load(path.hasPrefix("/") ? path : base + "/" + path)
         }
-        let records: [DecisionRecord]
-        do {
+        var records: [DecisionRecord]
+        do throws(Simulator.Failure) {
             records = try simulator.run(parsed)
         } catch {
             throw fail(error.description)
+        }
+        if let shownFrom {
+            // One switch: from the switch on (the start before it is scaffolding).
+            let cut = RuleEngine.iso(shownFrom, zone)
+            records = records.filter { $0.time >= cut && !($0.kind == .event && $0.event?.kind == "daemon_started") }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -104,6 +154,12 @@ struct SimulateCommand: AsyncParsableCommand {
                 out += String(decoding: try encoder.encode(record), as: UTF8.self) + "\n"
             } else {
                 out += record.text + "\n"
+            }
+        }
+        if shownFrom != nil, !json {
+            let mentioned = Set(records.compactMap(\.rule))
+            for rule in ruleSet.rules where !mentioned.contains(rule.name) {
+                out += "\(rule.name): not started by this switch\n"
             }
         }
         FileHandle.standardOutput.write(Data(out.utf8))
