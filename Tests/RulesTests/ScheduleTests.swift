@@ -61,7 +61,9 @@ struct ScheduleTests {
         var engine = bench.engine()
         let first = engine.wake(
             front: front, context: bench.context, now: Self.utc("2026-12-04T07:00:00Z"), starting: true)
-        #expect(first.records.isEmpty && first.nextWake == Self.utc("2026-12-04T08:00:00Z"))
+        #expect(first.records.map(\.kind) == [.armed] && first.nextWake == Self.utc("2026-12-04T08:00:00Z"))
+        #expect(
+            first.records.first?.due == "2026-12-04T09:00:00+01:00" && first.records.first?.note == "schedule at 09:00")
         // Down over 09:00, back at 09:10: runs once, as catch-up.
         var tenLate = engine
         let start = tenLate.wake(

@@ -15,6 +15,8 @@ public struct EngineState: Sendable, Hashable, Codable {
     public var cooldowns: [String: Timestamp] = [:]
     /// Per schedule trigger (`rule|at|index`): the last time it came due and was handled.
     public var schedules: [String: Timestamp] = [:]
+    /// Per schedule trigger: the next time announced as `armed`.
+    public var scheduleArmed: [String: Timestamp] = [:]
     /// `fronting_for` deadlines already announced as `armed`.
     public var armed: Set<String> = []
     /// The last time the engine was woken or handled an event.

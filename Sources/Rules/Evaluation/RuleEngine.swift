@@ -427,10 +427,19 @@ public struct RuleEngine: Sendable {
                 }
                 if let upcoming = clock.next(schedule, after: max(now, state.schedules[key] ?? now)) {
                     next = min(next ?? upcoming, upcoming)
+                    if state.scheduleArmed[key] != upcoming {
+                        state.scheduleArmed[key] = upcoming
+                        records.append(
+                            DecisionRecord(
+                                time: time, kind: .armed, rule: rule.name, due: Self.iso(upcoming, context.timeZone),
+                                note: "schedule at "
+                                    + schedule.times.sorted().map(\.description).joined(separator: ", ")))
+                    }
                 }
             }
         }
         state.schedules = state.schedules.filter { keys.contains($0.key) }
+        state.scheduleArmed = state.scheduleArmed.filter { keys.contains($0.key) }
         return (records, next)
     }
 
