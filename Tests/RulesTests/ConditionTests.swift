@@ -8,7 +8,7 @@ import Testing
 /// Every condition of the language against one front: Kit (a Little) first, then Alex (a
 /// Host); before them Sam; Alex's stint 2 hours old, Kit's 30 minutes; the event's member Kit;
 /// the time 02:53 UTC (the bench's origin, 2026-11-30 00:53 UTC, + 2h).
-@Suite("Conditions: each test of the language")
+@Suite("Conditions: each test of the language (rules/README.md: Conditions; RULES-ENGINE.md: Conditions)")
 struct ConditionTests {
     static let cases: [(condition: String, holds: Bool)] = [
         ("fronters: { include: [Kit, Alex] }", true),

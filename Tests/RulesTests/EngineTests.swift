@@ -61,7 +61,9 @@ extension RuleEngine.Output {
     func of(_ kind: DecisionRecord.Kind) -> [DecisionRecord] { records.filter { $0.kind == kind } }
 }
 
-@Suite("The rule engine: events, conditions, fronting_for, cooldowns")
+@Suite(
+    "The rule engine: events, conditions, fronting_for, cooldowns (RULES-ENGINE.md: Shape; Timing; Conditions, settle, cooldown, quiet hours; Two rules, one field; The decision record)"
+)
 struct EngineTests {
     @Test("an event runs the rules it triggers, with templates rendered and the value each write replaces")
     func eventRuns() throws {
@@ -296,6 +298,21 @@ struct EngineTests {
         #expect(ran.map(\.rule) == ["First", "Second"])
         #expect(ran[0].note == "overridden by Second (later in the file): system.tag")
         #expect(ran[1].note == nil)
+    }
+
+    @Test("now.* template variables are local to the rules' time zone")
+    func nowVariables() throws {
+        let bench = try EngineBench(
+            """
+            - name: Clock
+              when: switch
+              do: [ { log: "{{ now.date }} {{ now.time }} {{ now.weekday }} {{ now.iso }}" } ]
+            """, zone: "Europe/Berlin")
+        var engine = bench.engine()
+        let front = bench.front(["Alex"])
+        let at = Timestamp("2026-12-06T23:30:00Z")!  // Monday 00:30 in Berlin
+        let out = engine.handle(bench.switchEvent(front), front: front, context: bench.context, now: at)
+        #expect(out.of(.ran).first?.actions?.first?.value == "2026-12-07 00:30 monday 2026-12-07T00:30:00+01:00")
     }
 
     @Test("the decision record's JSON uses RULES-ENGINE.md's names")

@@ -5,7 +5,9 @@ import Testing
 
 @testable import Rules
 
-@Suite("Quiet hours: follow, ignore, skip, defer with net values")
+@Suite(
+    "Quiet hours: follow, ignore, skip, defer with net values (RULES-ENGINE.md: Conditions, settle, cooldown, quiet hours; Timing)"
+)
 struct QuietHoursTests {
     static func utc(_ text: String) -> Timestamp { Timestamp(text)! }
 

@@ -5,7 +5,9 @@ import Testing
 
 @testable import Rules
 
-@Suite("Schedules across DST, the catch-up window and catch-up policies")
+@Suite(
+    "Schedules across DST, the catch-up window and catch-up policies (RULES-ENGINE.md: Timing; Catch-up after downtime; Start, reload, stop)"
+)
 struct ScheduleTests {
     static func utc(_ text: String) -> Timestamp { Timestamp(text)! }
 
@@ -106,7 +108,7 @@ struct ScheduleTests {
         let events = fronts.enumerated().map { i, front in
             (event: bench.switchEvent(front, seq: Int64(i + 1), catchUp: true), front: front)
         }
-        let out = engine.handle(catchUp: events, context: bench.context, now: EngineBench.at(.seconds(3600)))
+        let out = engine.handle(batch: events, context: bench.context, now: EngineBench.at(.seconds(3600)))
         #expect(out.of(.ran).filter { $0.rule == "Log each" }.count == 3)
         let tags = out.of(.ran).filter { $0.rule == "Tag latest" }
         #expect(tags.count == 1 && tags.first?.event?.seq == 3 && tags.first?.actions?.first?.value == "| Alex")

@@ -5,7 +5,9 @@ import Testing
 
 @testable import Rules
 
-@Suite("Settle: a trailing debounce on the front, with a re-check")
+@Suite(
+    "Settle: a trailing debounce on the front, with a re-check (RULES-ENGINE.md: Conditions, settle, cooldown, quiet hours)"
+)
 struct SettleTests {
     static let tagRule = """
         - name: Tag

@@ -46,7 +46,8 @@ enum Simulations {
     }
 }
 
-@Suite("simulate --script: the committed simulations")
+@Suite(
+    "simulate --script: the committed simulations (RULES-ENGINE.md: Shape — the simulate shell; The decision record)")
 struct SimulationTests {
     @Test("each simulation prints exactly its expected decision records", arguments: Simulations.cases)
     func expected(name: String) throws {
@@ -89,9 +90,9 @@ struct SimulationTests {
             #expect(error.description.hasPrefix("s.yaml:1:42: unknown member 'Nobody'"), "\(error)")
         }
         // Times without an offset are in the rules' time zone; with one, as written.
-        #expect(ScriptParser.parseTime("2026-12-04T22:00:00", zone: zone) == Timestamp("2026-12-04T21:00:00Z"))
-        #expect(ScriptParser.parseTime("2026-12-04 22:00", zone: zone) == Timestamp("2026-12-04T21:00:00Z"))
-        #expect(ScriptParser.parseTime("2026-12-04T22:00:00Z", zone: zone) == Timestamp("2026-12-04T22:00:00Z"))
-        #expect(ScriptParser.parseTime("2026-13-04 22:00", zone: zone) == nil)
+        #expect(SimulationScript.parseTime("2026-12-04T22:00:00", zone: zone) == Timestamp("2026-12-04T21:00:00Z"))
+        #expect(SimulationScript.parseTime("2026-12-04 22:00", zone: zone) == Timestamp("2026-12-04T21:00:00Z"))
+        #expect(SimulationScript.parseTime("2026-12-04T22:00:00Z", zone: zone) == Timestamp("2026-12-04T22:00:00Z"))
+        #expect(SimulationScript.parseTime("2026-13-04 22:00", zone: zone) == nil)
     }
 }

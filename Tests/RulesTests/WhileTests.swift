@@ -45,7 +45,9 @@ struct WhileBench {
     }
 }
 
-@Suite("while rules: hold, release, ownership stacks, compare-and-set")
+@Suite(
+    "while rules: hold, release, ownership stacks, compare-and-set (RULES-ENGINE.md: `while` and revert; Two rules, one field)"
+)
 struct WhileTests {
     static let littles = """
         - name: Littles tag

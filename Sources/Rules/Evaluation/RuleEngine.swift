@@ -8,11 +8,10 @@ public import PluralKit
 /// the time it next wants to be woken. No I/O and no clock of its own: the daemon and
 /// `simulate` are its shells, and ``state`` is what they persist.
 ///
-/// Built so far: event triggers, `fronting_for` (front, a member, anyone) from stint starts with
-/// fired keys that survive restarts and reloads, every `if:` condition, cooldowns per (rule,
-/// member), `enabled: false`, dry run, templates, and the "already set" check against the
-/// remote values the shell knows. Schedules, settle, quiet hours, `while` and the catch-up
-/// policies are the next part of the engine (issue 14) and are not decided here yet.
+/// It decides every trigger (events, `fronting_for` from stint starts, schedules across DST),
+/// every `if:` condition, settle, cooldowns, quiet hours, `while` with ownership stacks and
+/// revert, the catch-up policies, dry run and own writes; the "already set" check uses the
+/// remote values the shell passes in ``EngineContext``.
 public struct RuleEngine: Sendable {
     /// The rules in force.
     public var rules: RuleSet
@@ -37,7 +36,7 @@ public struct RuleEngine: Sendable {
     public mutating func handle(
         _ event: FrontEvent, front: EngineFront, context: EngineContext, now: Timestamp
     ) -> Output {
-        handle(catchUp: [(event, front)], context: context, now: now)
+        handle(batch: [(event, front)], context: context, now: now)
     }
 
     /// Handles events delivered together — the catch-up after downtime, in order, each with the
@@ -48,7 +47,7 @@ public struct RuleEngine: Sendable {
     /// - Parameter own: the events come from the daemon's own write (a switch it logged): the
     ///   front, timers and `while` rules follow them, `when` rules do not run (`own_write`).
     public mutating func handle(
-        catchUp events: [(event: FrontEvent, front: EngineFront)], context: EngineContext, now: Timestamp,
+        batch events: [(event: FrontEvent, front: EngineFront)], context: EngineContext, now: Timestamp,
         own: Bool = false, starting: Bool = false
     ) -> Output {
         let time = Self.iso(now, context.timeZone)
@@ -60,7 +59,7 @@ public struct RuleEngine: Sendable {
             for rule in rules.rules where rule.triggers.contains(where: { $0.kind == .event(event.kind) }) {
                 var policy = CatchUpHandling.run
                 if own {
-                    policy = .skip("the daemon's own switch")
+                    policy = .own
                 } else if event.catchUp {
                     switch rule.effectiveCatchUp {
                     case .all: break
@@ -149,6 +148,8 @@ public struct RuleEngine: Sendable {
         case skip(String)
         /// Run, but without exec and webhook actions (older than the catch-up window).
         case withoutEffects
+        /// Do not run: the event is the daemon's own write (`own_write`).
+        case own
     }
 
     /// Wakes the engine at `now`: `fronting_for` deadlines that came due fire.
@@ -248,8 +249,10 @@ public struct RuleEngine: Sendable {
                 conditions: conditions, note: note)
         }
         guard rule.enabled else { return [record(.notRun, .disabled)] }
-        if case .skip(let why) = catchUp {
-            return [record(.notRun, why == "the daemon's own switch" ? .ownWrite : .catchUpSkipped, note: why)]
+        switch catchUp {
+        case .skip(let why): return [record(.notRun, .catchUpSkipped, note: why)]
+        case .own: return [record(.notRun, .ownWrite, note: "the daemon's own switch")]
+        case .run, .withoutEffects: break
         }
         let variables = run.variables
         var conditions: [DecisionRecord.ConditionOutcome] = []
@@ -447,10 +450,7 @@ public struct RuleEngine: Sendable {
 
     /// ISO 8601 with the offset of `zone` at that instant (`2026-12-04T22:00:00+01:00`).
     public static func iso(_ t: Timestamp, _ zone: TimeZone) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = zone
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssXXXXX"
-        return formatter.string(from: t.date)
+        // A value-type format style: no DateFormatter built for every record.
+        t.date.formatted(Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: zone))
     }
 }

@@ -125,11 +125,7 @@ struct RunContext {
     }
 
     var nowVariables: [String: Any] {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = context.timeZone
-        formatter.dateFormat = "yyyy-MM-dd"
-        let date = formatter.string(from: now.date)
+        let date = now.date.formatted(Date.ISO8601FormatStyle(timeZone: context.timeZone).year().month().day())
         return [
             "time": localTime.description, "date": date, "weekday": weekday.rawValue,
             "iso": RuleEngine.iso(now, context.timeZone),

@@ -227,7 +227,7 @@ struct ScriptParser {
 
     /// `2026-12-04T22:00:00`, `2026-12-04 22:00` (in the rules' time zone) or with an offset/`Z`.
     mutating func time(_ node: YNode, _ what: String) -> Timestamp? {
-        guard let text = node.string, let t = Self.parseTime(text, zone: zone) else {
+        guard let text = node.string, let t = SimulationScript.parseTime(text, zone: zone) else {
             reader.error(
                 node.location,
                 "\(what) must be a date and time such as \"2026-12-04T22:00:00\" (the rules' time zone) or with an offset, not \(node.kindDescription)"
@@ -237,9 +237,6 @@ struct ScriptParser {
         return t
     }
 
-    static func parseTime(_ text: String, zone: TimeZone) -> Timestamp? {
-        SimulationScript.parseTime(text, zone: zone)
-    }
 }
 
 extension SimulationScript {

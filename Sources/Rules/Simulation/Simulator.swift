@@ -252,7 +252,7 @@ public struct Simulator {
             e.seq = seq
             return (e, pair.front)
         }
-        apply(engine.handle(catchUp: numbered, context: context, now: now, own: own, starting: starting))
+        apply(engine.handle(batch: numbered, context: context, now: now, own: own, starting: starting))
     }
 
     /// Records the output and applies its writes to the remote values, through the executor's checks.
