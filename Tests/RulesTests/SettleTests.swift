@@ -19,26 +19,26 @@ struct SettleTests {
 
     func step(
         _ engine: inout RuleEngine, _ bench: EngineBench, _ names: [String], seq: Int64, at seconds: Int64,
-        remote: [String: String?]
+        remote: [String: String?], previous: [String] = []
     ) -> RuleEngine.Output {
         var context = bench.context
         context.remote = remote
-        let front = bench.front(names, since: .seconds(seconds))
+        let front = bench.front(names, since: .seconds(seconds), previous: previous)
         return engine.handle(
             bench.switchEvent(front, seq: seq), front: front, context: context, now: EngineBench.at(.seconds(seconds)))
     }
 
     @Test(
-        "A→B→A inside the settle time sends no writes: B's run is superseded, A's is already set; the log lines come at once"
+        "A→B→A inside the settle time sends no writes: B's run and A's are superseded (back where it began); the log lines come at once"
     )
     func flipFlop() throws {
         let bench = try EngineBench(Self.tagRule, settings: "{ settle: 5s }")
         var engine = bench.engine()
         let remote: [String: String?] = ["system.tag": "| Alex"]
-        let toSam = step(&engine, bench, ["Sam"], seq: 1, at: 0, remote: remote)
+        let toSam = step(&engine, bench, ["Sam"], seq: 1, at: 0, remote: remote, previous: ["Alex"])
         #expect(toSam.of(.ran).map { $0.actions?.map(\.action) } == [["log"]])
         #expect(toSam.nextWake == EngineBench.at(.seconds(5)))
-        let back = step(&engine, bench, ["Alex"], seq: 2, at: 2, remote: remote)
+        let back = step(&engine, bench, ["Alex"], seq: 2, at: 2, remote: remote, previous: ["Sam"])
         #expect(back.of(.ran).first?.actions?.first?.value == "switch to Alex")
         #expect(back.nextWake == EngineBench.at(.seconds(7)))  // the second change restarted the clock
         var context = bench.context
@@ -48,8 +48,50 @@ struct SettleTests {
         #expect(early.records.isEmpty)
         let settled = engine.wake(
             front: bench.front(["Alex"], since: .seconds(2)), context: context, now: EngineBench.at(.seconds(7)))
-        #expect(settled.of(.notRun).map(\.reason) == [.settleSuperseded, .alreadySet])
+        #expect(settled.of(.notRun).map(\.reason) == [.settleSuperseded, .settleSuperseded])
+        #expect(settled.of(.notRun).last?.note == "the front is back to what it was before the settle time")
         #expect(settled.of(.ran).isEmpty)
+        #expect(engine.state.pending.isEmpty)
+    }
+
+    static let welcomeRule = """
+        - name: Welcome
+          when: switch
+          if:
+            previous_fronters: { count: 0 }
+          settle: 10s
+          do:
+            - log: 'welcome {{ fronter_names }} (before: {{ previous_names or "nobody" }})'
+        """
+
+    @Test(
+        "a correction inside settle is one change from the front before the burst: previous_fronters is that front, and the rule's own settle covers its log"
+    )
+    func correctionSeesTheSettledFront() throws {
+        let bench = try EngineBench(Self.welcomeRule, settings: "{ settle: 0s }")
+        var engine = bench.engine()
+        let first = step(&engine, bench, ["Alex"], seq: 1, at: 0, remote: [:])
+        #expect(first.of(.ran).isEmpty)  // the rule's settle holds the log back too
+        // Sam added 3 s later: its own previous front is Alex, the burst began with nobody.
+        let corrected = step(&engine, bench, ["Alex", "Sam"], seq: 2, at: 3, remote: [:], previous: ["Alex"])
+        #expect(corrected.of(.notRun).isEmpty)
+        let settled = engine.wake(
+            front: bench.front(["Alex", "Sam"], since: .seconds(3), previous: ["Alex"]), context: bench.context,
+            now: EngineBench.at(.seconds(13)))
+        #expect(settled.of(.notRun).map(\.reason) == [.settleSuperseded])
+        #expect(settled.of(.ran).map { $0.actions?.first?.value } == ["welcome Alex, Sam (before: nobody)"])
+        // Long after the burst, a switch's previous front is its own again.
+        let later = step(&engine, bench, ["Kit"], seq: 3, at: 600, remote: [:], previous: ["Alex", "Sam"])
+        #expect(later.of(.notRun).map(\.reason) == [.conditionFalse])
+    }
+
+    @Test("an if: that is false at the event is condition_false at once, not a pending run")
+    func falseAtTheEvent() throws {
+        let bench = try EngineBench(Self.welcomeRule, settings: "{ settle: 0s }")
+        var engine = bench.engine()
+        let output = step(&engine, bench, ["Sam"], seq: 1, at: 0, remote: [:], previous: ["Alex"])
+        #expect(output.of(.notRun).map(\.reason) == [.conditionFalse])
+        #expect(output.of(.notRun).first?.conditions?.first?.compared == "previous fronters: Alex")
         #expect(engine.state.pending.isEmpty)
     }
 

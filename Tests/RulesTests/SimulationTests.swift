@@ -19,18 +19,44 @@ enum Simulations {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
     }
 
+    /// The examples' simulations: `ExampleSimulations/NAME/` holds `script.yaml` and
+    /// `expected.jsonl` for `rules/examples/NAME.yaml`, played in the demo system's time zone.
+    static let examplesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("ExampleSimulations").path
+
+    /// The repository's `rules/examples`.
+    static let examplesRules = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("rules/examples").path
+
+    static var exampleCases: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: examplesFolder)) ?? []).filter { !$0.hasPrefix(".") }
+            .sorted()
+    }
+
     /// Plays a case with the demo names, as `pkfrontd simulate --script … --json` prints it.
     static func play(_ name: String) throws -> [String] {
         let dir = folder + "/" + name
+        return try play(script: dir + "/script.yaml", rules: dir + "/rules.yaml", label: "rules.yaml", zone: "UTC")
+    }
+
+    /// Plays an example's script against `rules/examples/NAME.yaml`.
+    static func playExample(_ name: String) throws -> [String] {
+        try play(
+            script: examplesFolder + "/" + name + "/script.yaml", rules: examplesRules + "/" + name + ".yaml",
+            label: name + ".yaml", zone: "Europe/Berlin")
+    }
+
+    /// Plays `script` against the rules at `rules` (labelled `label` in the records, so no machine
+    /// paths appear), in the rules' time zone or else `zone`.
+    static func play(script: String, rules rulesPath: String, label: String, zone zoneName: String) throws -> [String] {
+        let dir = URL(fileURLWithPath: script).deletingLastPathComponent().path
         let loader = RuleLoader(directory: demoDirectory)
-        // Labelled as `simulate` run in the folder labels them (no machine paths in the records).
-        let result = loader.load(
-            text: try String(contentsOfFile: dir + "/rules.yaml", encoding: .utf8), label: "rules.yaml")
+        let result = loader.load(text: try String(contentsOfFile: rulesPath, encoding: .utf8), label: label)
         let rules = try #require(result.ruleSet, "\(result.diagnostics)")
-        let zone = TimeZone(identifier: rules.settings.timezone ?? "UTC")!
-        let text = try String(contentsOfFile: dir + "/script.yaml", encoding: .utf8)
-        let (script, problems) = SimulationScript.parse(text: text, file: "script.yaml", zone: zone)
-        let parsed = try #require(script, "\(problems)")
+        let zone = TimeZone(identifier: rules.settings.timezone ?? zoneName)!
+        let text = try String(contentsOfFile: script, encoding: .utf8)
+        let (parsedScript, problems) = SimulationScript.parse(text: text, file: "script.yaml", zone: zone)
+        let parsed = try #require(parsedScript, "\(problems)")
         let context = EngineContext(
             members: demoDirectory.members, groups: demoDirectory.engineGroups, system: ("sysab", "Demo", nil),
             timeZone: zone)
@@ -44,15 +70,9 @@ enum Simulations {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try simulator.run(parsed).map { String(decoding: try encoder.encode($0), as: UTF8.self) }
     }
-}
 
-@Suite(
-    "simulate --script: the committed simulations (RULES-ENGINE.md: Shape — the simulate shell; The decision record)")
-struct SimulationTests {
-    @Test("each simulation prints exactly its expected decision records", arguments: Simulations.cases)
-    func expected(name: String) throws {
-        let lines = try Simulations.play(name)
-        let path = Simulations.folder + "/" + name + "/expected.jsonl"
+    /// Compares `lines` with `path` (rewriting it first with `PKFRONTD_RECORD=1`).
+    static func compare(_ lines: [String], with path: String, name: String) throws {
         if ProcessInfo.processInfo.environment["PKFRONTD_RECORD"] == "1" {
             try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
@@ -62,6 +82,33 @@ struct SimulationTests {
             Issue.record("\(name) line \(i + 1):\n  got  \(got)\n  want \(want)")
             break
         }
+    }
+}
+
+@Suite(
+    "simulate --script: the committed simulations (RULES-ENGINE.md: Shape — the simulate shell; The decision record)")
+struct SimulationTests {
+    @Test("each simulation prints exactly its expected decision records", arguments: Simulations.cases)
+    func expected(name: String) throws {
+        try Simulations.compare(
+            try Simulations.play(name), with: Simulations.folder + "/" + name + "/expected.jsonl", name: name)
+    }
+
+    @Test(
+        "every file in rules/examples has a simulation, and it prints exactly its expected decision records",
+        arguments: Simulations.exampleCases)
+    func example(name: String) throws {
+        try Simulations.compare(
+            try Simulations.playExample(name), with: Simulations.examplesFolder + "/" + name + "/expected.jsonl",
+            name: name)
+    }
+
+    @Test("the examples and their simulations match one to one")
+    func everyExampleHasOne() throws {
+        let examples = try FileManager.default.contentsOfDirectory(atPath: Simulations.examplesRules)
+            .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+        #expect(examples.count == 13)
+        #expect(Simulations.exampleCases == examples)
     }
 
     @Test("a script with an unknown member, a bad time or a malformed step says where")

@@ -21,6 +21,12 @@ public struct EngineState: Sendable, Hashable, Codable {
     public var armed: Set<String> = []
     /// The last time the engine was woken or handled an event.
     public var lastSeen: Timestamp?
+    /// The front before the current burst of front changes (changes less than the longest
+    /// settle time apart): settled runs see it as the previous front, so a correction inside
+    /// settle is one change from it.
+    public var burstOrigin: [MemberRef]?
+    /// When the current burst ends (the last front change + the longest settle time).
+    public var burstUntil: Timestamp?
 
     /// The `while` rules that hold now (by name); dry-run holders are kept apart (`dry:` + name)
     /// so that turning dry run off does not "restore" writes that never happened.
@@ -67,6 +73,8 @@ public struct EngineState: Sendable, Hashable, Codable {
         /// Whether its `log` actions already ran at the event (they do not wait unless the rule
         /// sets its own `settle:`).
         public var logged: Bool
+        /// The front before the burst the event belongs to (its previous front when the run goes ahead).
+        public var origin: [MemberRef]?
     }
 
     /// Values held back by quiet hours (`defer`), per remote value: the latest desired one wins.

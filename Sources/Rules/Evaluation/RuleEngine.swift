@@ -56,6 +56,10 @@ public struct RuleEngine: Sendable {
             let ref = DecisionRecord.EventRef(kind: event.kind.rawValue, seq: event.seq, catchUp: event.catchUp)
             records.append(DecisionRecord(time: time, kind: .event, event: ref))
             let firstOfEvent = records.count
+            if event.kind.info.isFrontChange, !event.catchUp {
+                if state.burstUntil.map({ $0 <= now }) ?? true { state.burstOrigin = front.previous }
+                state.burstUntil = now.adding(longestSettle)
+            }
             for rule in rules.rules where rule.triggers.contains(where: { $0.kind == .event(event.kind) }) {
                 var policy = CatchUpHandling.run
                 if own {
@@ -82,10 +86,25 @@ public struct RuleEngine: Sendable {
                 if !own, event.kind.info.isFrontChange, !event.catchUp, settle > .zero, rule.enabled,
                     rule.actions.contains(where: { $0.writesToPluralKit || !$0.isLog || rule.settle != nil })
                 {
+                    // Seen from the front before the burst: a correction inside settle is one
+                    // change from there. `if:` must hold now and again when settle ends.
+                    let origin = state.burstOrigin ?? front.previous
+                    let seen = Self.run(run, from: origin)
+                    var conditions: [DecisionRecord.ConditionOutcome] = []
+                    if rule.enabled, let condition = rule.condition,
+                        !seen.evaluate(condition, seen.variables, into: &conditions)
+                    {
+                        records.append(
+                            DecisionRecord(
+                                time: time, kind: .notRun, rule: rule.name, event: ref, reason: .conditionFalse,
+                                conditions: conditions))
+                        continue
+                    }
                     // The log actions run now (unless the rule sets its own settle); the rest waits.
                     let logNow = rule.settle == nil && rule.actions.contains { $0.isLog }
                     if logNow { records.append(contentsOf: self.run(run, only: { $0.isLog })) }
-                    state.pending.append(.init(rule: rule.name, event: event, due: now.adding(settle), logged: logNow))
+                    state.pending.append(
+                        .init(rule: rule.name, event: event, due: now.adding(settle), logged: logNow, origin: origin))
                     continue
                 }
                 records.append(contentsOf: self.run(run, catchUp: policy))
@@ -138,6 +157,19 @@ public struct RuleEngine: Sendable {
             let note = "overridden by \(by) (later in the file): " + overridden.joined(separator: ", ")
             records[i].note = records[i].note.map { $0 + "; " + note } ?? note
         }
+    }
+
+    /// The longest settle time of the settings and the rules: how long a burst of front changes lasts.
+    var longestSettle: Duration {
+        ([rules.settings.settle] + rules.rules.compactMap(\.settle)).max() ?? .zero
+    }
+
+    /// `run` with `origin` as its previous front (the front before a burst of changes).
+    static func run(_ run: RunContext, from origin: [MemberRef]) -> RunContext {
+        var seen = run
+        seen.front.previous = origin
+        seen.source?.previous = origin
+        return seen
     }
 
     /// How a run treats being a catch-up.
@@ -209,16 +241,22 @@ public struct RuleEngine: Sendable {
                 case .frontCleared: ids.isEmpty
                 default: true
                 }
-            guard still else {
+            // A→B→A: the burst ended where it began; nothing changed.
+            let back = e.kind.info.isFrontChange && pending.origin.map { $0.map(\.id) == ids } == true
+            guard still, !back else {
                 records.append(
                     DecisionRecord(
                         time: Self.iso(now, context.timeZone), kind: .notRun, rule: rule.name, event: ref,
-                        reason: .settleSuperseded, note: "the front changed again within the settle time"))
+                        reason: .settleSuperseded,
+                        note: still
+                            ? "the front is back to what it was before the settle time"
+                            : "the front changed again within the settle time"))
                 continue
             }
-            let run = RunContext(
+            var run = RunContext(
                 front: front, event: ref, member: e.member, duration: nil, source: e, now: now, context: context,
                 rules: rules, rule: rule)
+            if let origin = pending.origin { run = Self.run(run, from: origin) }
             records.append(
                 contentsOf: self.run(
                     run, only: pending.logged ? { !$0.isLog } : { _ in true }, checkCooldown: !pending.logged,

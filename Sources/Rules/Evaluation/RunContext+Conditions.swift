@@ -89,7 +89,8 @@ extension RunContext {
     func fronting(_ subject: FrontSubject, _ variables: [String: Any]) -> Duration? {
         switch subject {
         case .front:
-            guard !front.fronters.isEmpty, let change = front.lastChange else { return nil }
+            // A cleared front is a front too: "nobody" has lasted since the switch-out.
+            guard let change = front.lastChange else { return nil }
             return change.duration(to: now)
         case .anyMember:
             return front.fronters.map { $0.since.duration(to: now) }.max()

@@ -5,14 +5,14 @@ import PluralKit
 /// Everything one run of one rule looks at: the front at the trigger, the event, now, names —
 /// and from it the template variables, the conditions' results and the actions' values.
 struct RunContext {
-    let front: EngineFront
+    var front: EngineFront
     let event: DecisionRecord.EventRef
     /// The member the trigger carries (`fronter_added`, a member's `fronting_for`), if any.
     let member: MemberRef?
     /// The `fronting_for` duration that came due, if that started the run.
     let duration: Duration?
     /// The event itself, for its own variables (nil for the engine's wake-ups).
-    let source: FrontEvent?
+    var source: FrontEvent?
     let now: Timestamp
     let context: EngineContext
     let rules: RuleSet
