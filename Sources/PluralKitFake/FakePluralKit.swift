@@ -118,6 +118,15 @@ public final class FakePluralKit: Sendable {
         return state.withLock { $0.loadDemo(token: token, now: now) }
     }
 
+    /// Gives the demo system (``loadDemo(token:)`` first) `days` days of lived-in switch history
+    /// before its current switch, for replays (`simulate --demo --since 7d`).
+    /// - Returns: how many switches were added.
+    @discardableResult
+    public func loadDemoHistory(days: Int = 7) -> Int {
+        let now = clock()
+        return state.withLock { $0.loadDemoHistory(days: days, now: now) }
+    }
+
     /// Removes everything, including the request log.
     public func reset() {
         state.withLock { $0 = FakeState() }

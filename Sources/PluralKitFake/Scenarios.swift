@@ -3,6 +3,9 @@
 #else
     import Foundation
 #endif
+#if canImport(FoundationInternationalization)
+    import FoundationInternationalization
+#endif
 
 /// What a seeded system looks like, for tests and scripts.
 public struct SeededSystem: Sendable, Hashable {
@@ -126,6 +129,51 @@ extension FakeState {
                 uuid: random.uuid(), system: system.uuid, timestamp: now.adding(seconds: -3600), members: [uuid("Alex")]
             ))
         return seeded
+    }
+
+    /// A lived-in history for the demo system: `days` days of switches before its current one
+    /// (Alex, an hour ago) — mornings, co-fronts, a Little at midday on some days, evenings and a
+    /// switch-out at night, in Europe/Berlin, at times that vary a little from day to day
+    /// (deterministic: the same `now` gives the same history).
+    mutating func loadDemoHistory(days: Int, now: FakeTime) -> Int {
+        let demoSystems = systems.filter { $0.fields["name"]?.stringValue == "Demo System" }
+        guard let demo = demoSystems.last else { return 0 }
+        let byName = Dictionary(
+            members.filter { $0.system == demo.uuid }.map { ($0.name, $0.uuid) }, uniquingKeysWith: { a, _ in a })
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Berlin")!
+        var rng = SeededGenerator(seed: 0xDE41)
+        let latest = switches.filter { $0.system == demo.uuid }.map(\.timestamp.micros).min() ?? now.micros
+        let today = calendar.startOfDay(for: Date(timeIntervalSince1970: Double(now.micros) / 1_000_000))
+        // (hour, minute, who, ± minutes): a day's shape.
+        let shape: [(Int, Int, [String], Int)] = [
+            (7, 30, ["Alex"], 25), (10, 0, ["Alex", "Sam"], 30), (12, 30, ["Kit"], 30), (15, 0, ["Jordan"], 40),
+            (18, 30, ["Sam", "Robin"], 30), (23, 15, [], 35),
+        ]
+        var added = 0
+        for back in stride(from: days, through: 0, by: -1) {
+            guard let day = calendar.date(byAdding: .day, value: -back, to: today) else { continue }
+            let weekday = calendar.component(.weekday, from: day)
+            for (hour, minute, who, spread) in shape {
+                var people = who
+                // Odd weekdays have Sam in the morning; a Little only on Monday, Wednesday and Saturday.
+                if hour == 7, weekday % 2 == 1 { people = ["Sam"] }
+                if hour == 12, ![2, 4, 7].contains(weekday) { people = ["Jordan", "Alex"] }
+                let jitter = Int(rng.next() % UInt64(2 * spread + 1)) - spread
+                guard
+                    let at = calendar.date(bySettingHour: hour, minute: minute, second: 0, of: day)?
+                        .addingTimeInterval(Double(jitter * 60 + Int(rng.next() % 60)))
+                else { continue }
+                let time = FakeTime(at)
+                guard time.micros < latest else { continue }
+                switches.append(
+                    SwitchRecord(
+                        uuid: random.uuid(), system: demo.uuid, timestamp: time,
+                        members: people.compactMap { byName[$0] }))
+                added += 1
+            }
+        }
+        return added
     }
 
     static func defaultSystemGuildRow() -> JSON {

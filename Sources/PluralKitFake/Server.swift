@@ -2,6 +2,7 @@ import HTTPTypes
 public import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// The request context of the fake's HTTP server: keeps the connection, for the client
 /// address and for faults that act on the connection.
@@ -78,17 +79,31 @@ extension FakePluralKit {
         host: String = "127.0.0.1", port: Int = 0, _ body: @Sendable (_ baseURL: String) async throws -> T
     ) async throws -> T {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = application(host: host, port: port) { port in continuation.yield(port) }
+        var logger = Logger(label: "PluralKitFake")
+        logger.logLevel = .warning
+        // Stopped by a graceful shutdown, not a cancellation (which Hummingbird logs as an error).
+        let services = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
-                try await self.run(host: host, port: port) { port in continuation.yield(port) }
+                try await services.run()
+                continuation.finish()
                 return nil
             }
             var iterator = ports.makeAsyncIterator()
             guard let bound = await iterator.next() else {
                 throw FakeError(.serverFailed, "the fake server did not start")
             }
-            let result = try await body("http://\(host):\(bound)/v2")
-            group.cancelAll()
+            let result: T
+            do {
+                result = try await body("http://\(host):\(bound)/v2")
+            } catch {
+                await services.triggerGracefulShutdown()
+                while try await group.next() != nil {}
+                throw error
+            }
+            await services.triggerGracefulShutdown()
             while try await group.next() != nil {}
             return result
         }

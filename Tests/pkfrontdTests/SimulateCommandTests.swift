@@ -199,4 +199,137 @@ struct SimulateCommandTests {
             ids.status == 0 && ids.stdout.contains("22:01:00 R ran (on switch #2): log: 'x'"),
             "\(ids.stdout) \(ids.stderr)")
     }
+
+    static let replayRules = """
+        rules:
+          - name: Log every switch
+            when: switch
+            do: [ { log: "now {{ fronter_names or \\"nobody\\" }}" } ]
+          - name: Tag the first fronter
+            when: first_fronter_changed
+            do: [ { system: { tag: "| {{ first.name or \\"all\\" }}" } } ]
+          - name: Littles mode
+            while: { fronters: { any_in_group: Littles } }
+            do: [ { system: { description: "little space" } } ]
+        """
+
+    @Test(
+        "--since 7d replays a scripted week from the API, paged (130 switches, two pages and more), and counts runs and writes per rule"
+    )
+    func sinceAWeek() async throws {
+        let folder = NSTemporaryDirectory() + "pkfrontd-sim-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Self.replayRules.write(toFile: folder + "/rules.yaml", atomically: true, encoding: .utf8)
+        try await FakeFixture.run(.socket, seed: .demo) { fixture in
+            try fixture.fake.deleteAllSwitches()
+            let now = FakeTime(Date())
+            // Before the period: Alex since 9 days ago; inside it: 130 switches, 75 minutes apart, the
+            // last about 3 hours ago.
+            try fixture.fake.logSwitch(members: ["Alex"], at: now.adding(seconds: -9 * 86_400))
+            let cycle: [[String]] = [["Sam"], ["Kit", "Alex"], ["Jordan"], [], ["Alex"]]
+            for i in 0..<130 {
+                let at = now.adding(seconds: -6.9 * 86_400 + Double(i * 75 * 60))
+                try fixture.fake.logSwitch(members: cycle[i % cycle.count], at: at)
+            }
+            fixture.fake.clearRequestLog()
+            let run = try await simulate(
+                ["--rules", "rules.yaml", "--since", "7d", "--api-url", fixture.baseURL, "--state-dir", folder + "/s"],
+                in: folder, environment: ["PK_TOKEN": fixture.system.token])
+            #expect(run.status == 0, "\(run.stderr)")
+            let lines = run.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.first?.hasPrefix("Replayed your system's switch history from ") == true, "\(run.stdout)")
+            #expect(lines.first?.contains("(Europe/Berlin), read from \(fixture.baseURL):") == true)
+            func row(_ rule: String) -> [String] {
+                (lines.first { $0.hasPrefix(rule + "  ") } ?? "").dropFirst(rule.count).split(separator: " ").map(
+                    String.init)
+            }
+            #expect(row("Log every switch").prefix(5) == ["130", "0", "0", "130", "0"], "\(run.stdout)")
+            // First fronters: Sam, Kit, Jordan, nobody, Alex — every switch changes the first one.
+            #expect(row("Tag the first fronter").prefix(3) == ["130", "0", "130"], "\(run.stdout)")
+            // Kit comes in 26 times and leaves 26 times; the first time Kit leaves the value from
+            // before it (before the period) is unknown to the replay, so nothing is written back.
+            #expect(row("Littles mode").prefix(3) == ["26", "25", "51"], "\(run.stdout)")
+            #expect(lines.last == "130 switches replayed, 546 events, 181 PluralKit writes decided", "\(run.stdout)")
+            // Paged: 100 per page, newest first, down to the switch before the period.
+            let pages = fixture.fake.requestLog.filter { $0.path.hasSuffix("/switches") && $0.method == "GET" }
+            #expect(pages.count == 2, "\(pages.map(\.query))")
+            // --json: every decision, the period's switch events among them, none from before it.
+            let json = try await simulate(
+                [
+                    "--rules", "rules.yaml", "--since", "7d", "--json", "--api-url", fixture.baseURL, "--state-dir",
+                    folder + "/s",
+                ],
+                in: folder, environment: ["PK_TOKEN": fixture.system.token])
+            let records = json.stdout.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            let switches = records.filter {
+                ($0["event"] as? [String: Any])?["kind"] as? String == "switch" && $0["kind"] as? String == "event"
+            }
+            #expect(switches.count == 130)
+            #expect(!records.contains { ($0["event"] as? [String: Any])?["kind"] as? String == "daemon_started" })
+        }
+    }
+
+    @Test("--demo works for every form with no token: a script, one switch, and a week of the demo's history")
+    func demoForms() async throws {
+        let folder = Self.simulations + "/story"
+        let state = NSTemporaryDirectory() + "pkfrontd-sim-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let script = try await simulate(
+            ["--rules", "rules.yaml", "--script", "script.yaml", "--json", "--demo", "--state-dir", state], in: folder)
+        #expect(script.status == 0, "\(script.stderr)")
+        #expect(script.stdout == (try String(contentsOfFile: folder + "/expected.jsonl", encoding: .utf8)))
+        let one = try await simulate(
+            [
+                "--rules", "rules.yaml", "--front", "Kit, Alex", "--at", "2026-12-04 23:30", "--demo", "--state-dir",
+                state,
+            ],
+            in: folder)
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(
+            one.stdout.contains("23:30:05 Littles tag ran (on first_fronter_changed #5): system tag → '| little'"),
+            "\(one.stdout)")
+        let week = try await simulate(
+            ["--rules", Self.examples, "--since", "7d", "--demo", "--state-dir", state], in: folder)
+        #expect(week.status == 0, "\(week.stderr)")
+        #expect(week.stdout.hasPrefix("Replayed the demo system's switch history from "), "\(week.stdout)")
+        #expect(week.stdout.contains("(Europe/Berlin):\nrule "), "\(week.stdout)")
+        let summary = try #require(week.stdout.split(separator: "\n").last)
+        let replayed = Int(summary.prefix { $0.isNumber }) ?? 0
+        #expect(replayed >= 35, "\(summary)")  // six a day, the last day up to an hour ago
+        #expect(week.stderr.isEmpty, "\(week.stderr)")
+    }
+
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("rules/examples").path
+
+    @Test("replay input that is wrong exits 1 and says what to do")
+    func badReplays() async throws {
+        let folder = NSTemporaryDirectory() + "pkfrontd-sim-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Self.replayRules.write(toFile: folder + "/rules.yaml", atomically: true, encoding: .utf8)
+        let state = ["--state-dir", folder + "/s", "--timezone", "Europe/Berlin"]
+        let cases: [([String], String)] = [
+            (["--since", "a week"], "--since 'a week' is not a duration such as 7d, 36h or 90m"),
+            (["--since", "400d"], "--since 400d is longer than a year"),
+            (["--since", "7d", "--front", "Alex"], "give only one of --script, --front and --since/--from"),
+            (["--since", "7d", "--from", "2026-11-01"], "give --since or --from, not both"),
+            (["--to", "2026-11-01"], "--to needs --from (or use --since)"),
+            (["--from", "the first"], "--from 'the first' is not a date such as \"2026-11-26\""),
+            (["--from", "2026-11-20", "--to", "2026-11-10"], "the period ends before it starts"),
+            (
+                ["--since", "7d"],
+                "give a token (--token-file, PK_TOKEN, or token_file in the config file), or try --demo"
+            ),
+            ([], "give one of --script FILE, --front NAMES or --since DURATION (--from DATE)"),
+        ]
+        for (arguments, message) in cases {
+            let run = try await simulate(["--rules", "rules.yaml"] + arguments + state, in: folder)
+            #expect(run.status == 1, "\(arguments)")
+            #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
+        }
+    }
 }

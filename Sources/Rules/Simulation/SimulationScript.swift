@@ -1,4 +1,5 @@
 public import Foundation
+public import FrontEvents
 public import PluralKit
 
 /// A what-if story for `pkfrontd simulate --script`: a first start, then steps in time —
@@ -13,12 +14,18 @@ public struct SimulationScript: Sendable {
         public var front: [MemberName]
         /// Remote values by `TARGET.FIELD` (nil: the field is empty); others are unknown.
         public var values: [String: String?]
+        /// Switches known before `at`, oldest first (a replayed history): stint starts come from
+        /// them and the last one is the front at the start; `front` is then not used.
+        public var history: [TrackedSwitch]
 
         /// Creates a start.
-        public init(at: Timestamp, front: [MemberName], values: [String: String?] = [:]) {
+        public init(
+            at: Timestamp, front: [MemberName], values: [String: String?] = [:], history: [TrackedSwitch] = []
+        ) {
             self.at = at
             self.front = front
             self.values = values
+            self.history = history
         }
     }
 
@@ -40,6 +47,8 @@ public struct SimulationScript: Sendable {
         case reload(rules: String?)
         /// Remote values change by hand (no event).
         case set([String: String?])
+        /// A switch of a replayed history is logged (its own id and member ids).
+        case replay(TrackedSwitch)
     }
 
     /// One step.
@@ -82,6 +91,23 @@ public struct SimulationScript: Sendable {
                 .init(after: .seconds(1), action: .front(front), location: place),
                 .init(after: settle + .seconds(1), action: .wait, location: place),
             ])
+    }
+
+    /// A replay of real history (`simulate --since`): `switches` (any order) are cut at `from` —
+    /// the earlier ones are the history at the start, the ones in `(from, to]` are logged at their
+    /// times — and time runs on to `to`, so the deadlines and schedules of the period fire.
+    public static func replay(_ switches: [TrackedSwitch], from: Timestamp, to: Timestamp) -> SimulationScript {
+        let sorted = switches.sorted { $0.timestamp < $1.timestamp }
+        let place = SourceLocation(file: "history", line: 1, column: 1)
+        var steps: [Step] = []
+        var last = from
+        for s in sorted where s.timestamp > from && s.timestamp <= to {
+            steps.append(.init(after: last.duration(to: s.timestamp), action: .replay(s), location: place))
+            last = s.timestamp
+        }
+        steps.append(.init(after: last.duration(to: to), action: .wait, location: place))
+        return SimulationScript(
+            start: .init(at: from, front: [], history: sorted.filter { $0.timestamp <= from }), steps: steps)
     }
 
     /// Member names from a comma-separated list (`"Alex, Sam"`), each placed at its column of `option`.

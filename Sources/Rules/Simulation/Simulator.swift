@@ -52,8 +52,11 @@ public struct Simulator {
         records = []
         context.remote = script.start.values
         now = script.start.at
-        let front = try refs(script.start.front)
-        history = [newSwitch(front.map(\.id), at: now)]
+        if script.start.history.isEmpty {
+            history = [newSwitch(try refs(script.start.front).map(\.id), at: now)]
+        } else {
+            history = script.start.history
+        }
         // A first start: no events for the start's front, nothing caught up.
         apply(engine.wake(front: engineFront, context: context, now: now, starting: true))
         daemonEvent(.daemonStarted)
@@ -72,6 +75,8 @@ public struct Simulator {
         case .front(let names):
             let members = try refs(names).map(\.id)
             logSwitch(members, own: false)
+        case .replay(let s):
+            logSwitch(s.members, own: false, id: s.id)
         case .editLast(let names, let at):
             guard let last = history.last else {
                 throw Failure(description: "\(step.location): there is no switch to edit")
@@ -158,9 +163,10 @@ public struct Simulator {
         return TrackedSwitch(id: id, timestamp: time, members: members)
     }
 
-    private mutating func logSwitch(_ members: [MemberID], own: Bool) {
+    private mutating func logSwitch(_ members: [MemberID], own: Bool, id: SwitchID? = nil) {
         let old = currentRefs
-        let s = newSwitch(members, at: now)
+        var s = newSwitch(members, at: now)
+        if let id { s.id = id }
         history.append(s)
         guard up else { return }
         feed(

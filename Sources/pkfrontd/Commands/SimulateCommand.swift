@@ -2,10 +2,12 @@ import ArgumentParser
 import Foundation
 import FrontEvents
 import PluralKit
+import PluralKitFake
 import Rules
 
-/// `pkfrontd simulate --rules PATH --script FILE`: plays a what-if story through the rule engine.
-struct SimulateCommand: AsyncParsableCommand {
+/// `pkfrontd simulate --rules PATH --script FILE | --front NAMES | --since 7d`: plays a what-if
+/// story, one switch, or the system's real history through the rule engine.
+struct SimulateCommand: AsyncParsableCommand, Sendable {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Play a what-if script through your rules and print what they would do.",
@@ -13,6 +15,20 @@ struct SimulateCommand: AsyncParsableCommand {
             `--front "Alex, Sam" [--previous Kit] [--at "2026-12-04 23:30"]` plays one what-if switch \
             instead of a script: the events it makes, every rule's outcome once settle has passed, \
             and the deadlines it arms.
+
+            `--since 7d` (or `--from DATE [--to DATE]`) replays the system's real switch history of \
+            the period, read from the API with your token (paged under PluralKit's read limit): \
+            "what would my rules have done last week?". It prints the runs and writes per rule \
+            (--timeline: every decision in words first; --json: the decision records).
+
+            `--demo` uses the demo system (Alex, Sam, Kit, Jordan, Robin, …; groups Littles and \
+            Hosts; servers Art Club and Work; Europe/Berlin) instead of yours, with no token and no \
+            network — with --since, a week of its lived-in history.
+
+            Examples:
+              pkfrontd simulate --rules rules.yaml --front "Alex, Sam" --at "2026-12-04 23:30"
+              pkfrontd simulate --rules rules.yaml --since 7d
+              pkfrontd simulate --rules rules/examples/ --demo --since 7d
 
             Runs the same rule engine as `pkfrontd run` on a virtual clock against virtual remote \
             values: nothing is written and no token is needed. The script (YAML) has a `start` \
@@ -58,15 +74,41 @@ struct SimulateCommand: AsyncParsableCommand {
         help: ArgumentHelp("Time zone without settings.timezone (IANA name).", valueName: "TZ"))
     var timezone: String?
 
+    @Option(
+        name: .customLong("since"),
+        help: ArgumentHelp("Replay the real switch history of this long before now, e.g. 7d.", valueName: "DURATION"))
+    var since: String?
+
+    @Option(
+        name: .customLong("from"),
+        help: ArgumentHelp(
+            "Replay the real switch history from this time (\"2026-11-26\" or with a time).", valueName: "DATE"))
+    var from: String?
+
+    @Option(
+        name: .customLong("to"),
+        help: ArgumentHelp("End of the replayed period (default: now).", valueName: "DATE"))
+    var to: String?
+
+    @Flag(name: .customLong("demo"), help: "Use the demo system instead of yours (no token, no network).")
+    var demo = false
+
+    @Flag(name: .customLong("timeline"), help: "With a replay: print every decision in words before the summary.")
+    var timeline = false
+
     @Flag(name: .customLong("json"), help: "Print the decision records, one JSON object per line.")
     var json = false
 
+    /// Whether this is a replay of history (`--since`, `--from`).
+    var replaying: Bool { since != nil || from != nil || to != nil }
+
+    func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("pkfrontd simulate: \(message)\n".utf8))
+        return ExitCode(1)
+    }
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        func fail(_ message: String) -> ExitCode {
-            FileHandle.standardError.write(Data("pkfrontd simulate: \(message)\n".utf8))
-            return ExitCode(1)
-        }
         let settings: DaemonSettings
         do {
             settings = try DaemonSettings.resolve(
@@ -74,6 +116,33 @@ struct SimulateCommand: AsyncParsableCommand {
         } catch {
             throw fail("\(error)")
         }
+        let forms = [script != nil, front != nil, replaying].filter { $0 }.count
+        guard forms == 1 else {
+            throw fail(
+                forms == 0
+                    ? "give one of --script FILE, --front NAMES or --since DURATION (--from DATE)"
+                    : "give only one of --script, --front and --since/--from")
+        }
+        guard demo else {
+            try await simulate(settings: settings, environment: environment, source: "the API")
+            return
+        }
+        // The demo system, served by the fake on a loopback port only this process knows.
+        let fake = FakePluralKit()
+        let seeded = fake.loadDemo()
+        if replaying { fake.loadDemoHistory(days: 8) }
+        try await fake.withServer { base in
+            var demoSettings = settings
+            demoSettings.apiURL = base
+            demoSettings.tokenFile = nil
+            demoSettings.configTokenFile = nil
+            try await simulate(
+                settings: demoSettings, environment: ["PK_TOKEN": seeded.token], source: "the demo system")
+        }
+    }
+
+    /// Simulates with the names, time zone and (for a replay) history of the API `settings` name.
+    func simulate(settings: DaemonSettings, environment: [String: String], source: String) async throws {
         let (directory, reason) = await NameSources.forCheck(settings: settings, environment: environment)
         let loader = RuleLoader(directory: directory, missingDirectoryReason: reason)
         func load(_ path: String) -> Result<RuleSet, Simulator.Failure> {
@@ -98,7 +167,14 @@ struct SimulateCommand: AsyncParsableCommand {
         guard let zone = TimeZone(identifier: zoneName) else { throw fail("unknown time zone '\(zoneName)'") }
         let parsed: SimulationScript
         var shownFrom: Timestamp?
+        var replayed: (from: Timestamp, to: Timestamp)?
         switch (script, front) {
+        case (nil, nil):
+            let (period, history) = try await replayHistory(settings: settings, environment: environment, zone: zone)
+            parsed = SimulationScript.replay(history, from: period.from, to: period.to)
+            replayed = period
+            shownFrom = period.from
+            guard previous == nil, at == nil else { throw fail("--previous and --at go with --front, not --since") }
         case (let script?, nil):
             guard previous == nil, at == nil else { throw fail("--previous and --at go with --front, not --script") }
             guard let data = FileManager.default.contents(atPath: script) else {
@@ -126,7 +202,7 @@ struct SimulateCommand: AsyncParsableCommand {
                 from: SimulationScript.names(previous ?? "", option: "--previous"), at: when, settle: settle)
             shownFrom = when
         default:
-            throw fail("give either --script FILE or --front NAMES")
+            throw fail("give only one of --script, --front and --since/--from")
         }
         let context = EngineContext(
             members: directory?.members ?? [], groups: directory?.engineGroups ?? [], system: ("", nil, nil),
@@ -142,9 +218,15 @@ struct SimulateCommand: AsyncParsableCommand {
             throw fail(error.description)
         }
         if let shownFrom {
-            // One switch: from the switch on (the start before it is scaffolding).
+            // From the switch (or the period) on: the start before it is scaffolding, and so is
+            // the daemon start that begins a replay (the daemon was running all along).
             let cut = RuleEngine.iso(shownFrom, zone)
-            records = records.filter { $0.time >= cut && !($0.kind == .event && $0.event?.kind == "daemon_started") }
+            records = records.filter { record in
+                guard record.time >= cut else { return false }
+                if record.kind == .event { return record.event?.kind != "daemon_started" }
+                guard replayed != nil, record.time == cut, record.kind != .armed else { return true }
+                return !["daemon_started", "start"].contains(record.event?.kind ?? "")
+            }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -156,12 +238,85 @@ struct SimulateCommand: AsyncParsableCommand {
                 out += record.text + "\n"
             }
         }
-        if shownFrom != nil, !json {
+        if let replayed, !json {
+            let summary = SimulationSummary(records: records, rules: ruleSet.rules.map(\.name))
+            if !timeline { out = "" }
+            let whose = source == "the API" ? "your system's" : "the demo system's"
+            let read = source == "the API" ? ", read from \(settings.apiURL)" : ""
+            out +=
+                "Replayed \(whose) switch history from \(Self.shown(replayed.from, zone)) to \(Self.shown(replayed.to, zone)) (\(zone.identifier))\(read):\n"
+            out += summary.text + "\n"
+        } else if shownFrom != nil, !json {
             let mentioned = Set(records.compactMap(\.rule))
             for rule in ruleSet.rules where !mentioned.contains(rule.name) {
                 out += "\(rule.name): not started by this switch\n"
             }
         }
         FileHandle.standardOutput.write(Data(out.utf8))
+    }
+
+    /// A time for the summary's header ("2026-11-26 17:34").
+    static func shown(_ t: Timestamp, _ zone: TimeZone) -> String {
+        String(RuleEngine.iso(t, zone).prefix(16)).replacingOccurrences(of: "T", with: " ")
+    }
+
+    /// The period `--since`/`--from`/`--to` name, and the switches to replay it: those inside it
+    /// and, before it, as many as the stint starts of its first front need. Read from the API,
+    /// newest first, a page at a time under the client's limiter.
+    func replayHistory(settings: DaemonSettings, environment: [String: String], zone: TimeZone) async throws
+        -> (period: (from: Timestamp, to: Timestamp), history: [TrackedSwitch])
+    {
+        let now = Timestamp.now
+        func time(_ text: String, _ option: String) throws -> Timestamp {
+            guard
+                let t = SimulationScript.parseTime(text, zone: zone)
+                    ?? SimulationScript.parseTime(text + " 00:00", zone: zone)
+            else {
+                throw fail(
+                    "\(option) '\(text)' is not a date such as \"2026-11-26\" or a date and time such as \"2026-11-26 18:00\" (\(zone.identifier))"
+                )
+            }
+            return t
+        }
+        let start: Timestamp
+        switch (since, from) {
+        case (let since?, nil):
+            guard let length = DurationParser.parse(since), length > .zero else {
+                throw fail("--since '\(since)' is not a duration such as 7d, 36h or 90m")
+            }
+            guard length <= .seconds(366 * 86_400) else { throw fail("--since \(since) is longer than a year") }
+            start = now.adding(.zero - length)
+        case (nil, let from?): start = try time(from, "--from")
+        case (nil, nil): throw fail("--to needs --from (or use --since)")
+        default: throw fail("give --since or --from, not both")
+        }
+        let end = try to.map { try time($0, "--to") } ?? now
+        guard start < end else {
+            throw fail("the period ends before it starts (\(Self.shown(start, zone)) to \(Self.shown(end, zone)))")
+        }
+        guard let secret = try NameSources.token(settings: settings, environment: environment) else {
+            throw fail(
+                "replaying history reads it from PluralKit: give a token (--token-file, PK_TOKEN, or token_file in the config file), or try --demo"
+            )
+        }
+        let client = NameSources.quickClient(settings: settings, secret: secret, command: "simulate")
+        do {
+            var out: [TrackedSwitch] = []
+            var open: Set<MemberID>?
+            for try await s in client.switchHistory(before: end < now ? end.adding(.milliseconds(1)) : nil) {
+                guard s.timestamp <= end else { continue }
+                let tracked = TrackedSwitch(id: s.id, timestamp: s.timestamp, members: s.members.ids)
+                out.append(tracked)
+                guard tracked.timestamp <= start else { continue }
+                // Before the period: back until every first fronter's stint start is known.
+                open = open.map { $0.intersection(tracked.members) } ?? Set(tracked.members)
+                if open?.isEmpty == true || out.count >= 20_000 { break }
+            }
+            try? await client.shutdown()
+            return ((start, end), out)
+        } catch {
+            try? await client.shutdown()
+            throw fail("could not read the switch history from \(settings.apiURL): \(error)")
+        }
     }
 }
