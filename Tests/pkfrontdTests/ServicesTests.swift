@@ -6,6 +6,7 @@ import Logging
 import PluralKit
 import PluralKitFake
 import PluralKitTesting
+import Rules
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -53,6 +54,7 @@ struct DaemonHarness: Sendable {
     let clock: TestClock<Duration>
     let reload: AsyncStream<Void>.Continuation
     let directory: String
+    let system: SeededSystem
 
     /// Builds the daemon with `rules` (copied from the examples, nil for none), runs `body`
     /// while its services run, then stops them (graceful shutdown) and the client.
@@ -99,7 +101,7 @@ struct DaemonHarness: Sendable {
             let running = Task { try await group.run() }
             let harness = DaemonHarness(
                 fake: fake, assembly: assembly, log: log, entries: entries, clock: clock, reload: reload,
-                directory: directory)
+                directory: directory, system: system)
             do {
                 try await body(harness)
             } catch {
@@ -131,6 +133,46 @@ struct DaemonHarness: Sendable {
 
 @Suite("The daemon's services on a test clock, against the fake", .serialized)
 struct ServicesTests {
+    /// A request to the fake's API as the system's owner.
+    static func asOwner(_ d: DaemonHarness, _ method: String, _ path: String, _ json: String) -> FakeResponse {
+        d.fake.handle(
+            FakeRequest(
+                method: method, path: "/v2" + path,
+                headers: [
+                    ("Authorization", d.system.token), ("Content-Type", "application/json"), ("User-Agent", "tests"),
+                ], body: Array(json.utf8)))
+    }
+
+    @Test(
+        "names resolve against live lists: a first start without a cache binds them after the first poll; a rename at the next list refresh is logged once per place and the rules keep the member"
+    )
+    func liveNames() async throws {
+        try await DaemonHarness.run(rules: "autoproxy-alex-art-club.yaml") { d in
+            let alex = try #require(d.system.member("Alex")?.id)
+            // No cache at the start: the names wait for the lists.
+            #expect(d.entries.lines.contains { $0.contains("member 'Alex' was not checked") })
+            #expect(await eventually { d.log.kinds.contains("READY") })
+            #expect(await eventually { d.assembly.rules.current.withLock { $0?.memberIDs["Alex"] } == alex })
+            #expect(!d.entries.lines.contains { $0.contains("is not in the member and group lists") })
+
+            // Alex becomes Alexis; the tracker's next list refresh (hourly, here at once) has it,
+            // and the next tick re-binds the rules.
+            #expect(Self.asOwner(d, "PATCH", "/members/\(alex)", #"{"name": "Alexis"}"#).status == 200)
+            try await d.assembly.tracker.refreshMembers(system: d.system.id)
+            func renames() -> [String] { d.entries.lines.filter { $0.contains("'Alex' is now 'Alexis'") } }
+            #expect(await d.advance(upTo: 30) { renames().count == 2 }, "\(d.entries.lines.suffix(5))")
+            #expect(
+                renames().first?.hasPrefix("notice \(d.rulesPath):10: 'Alex' is now 'Alexis' (member \(alex))") == true,
+                "\(renames())")
+            #expect(d.assembly.rules.current.withLock { $0?.memberIDs["Alex"] } == alex)
+            // The next refresh says nothing new.
+            try await d.assembly.tracker.refreshMembers(system: d.system.id)
+            try d.fake.logSwitch(members: ["Sam"])
+            #expect(await d.advance(upTo: 30) { d.entries.lines.contains { $0.contains("Sam is fronting") } })
+            #expect(renames().count == 2)
+        }
+    }
+
     @Test(
         "start, READY after the first poll, STATUS, reload (swap and refusal), stop order — each daemon event with a sequence number"
     )

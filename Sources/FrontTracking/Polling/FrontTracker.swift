@@ -63,6 +63,9 @@ public actor FrontTracker {
     var groups: [CachedGroup]?
     /// When the member list was last loaded (kept here so an idle tick reads no database).
     var membersRefreshedAt: Timestamp?
+    /// When the member and group lists were last loaded from PluralKit (nil: not since the
+    /// start); a change means ``names()`` has new lists.
+    public var listsRefreshed: Timestamp? { membersRefreshedAt }
     /// Ids still unknown after a refresh (deleted members): not worth another refresh.
     var unknownMembers: Set<MemberID> = []
     var failures = 0

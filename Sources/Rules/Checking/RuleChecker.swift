@@ -161,6 +161,21 @@ struct RuleChecker {
     }
 
     mutating func checkNames(_ rule: Rule) {
+        let (members, groups) = Self.names(of: rule)
+        var memberIDs = self.memberIDs
+        var groupIDs = self.groupIDs
+        for m in members where !m.isTemplate {
+            resolve(m.text, m.location, kind: "member", entries: directory?.members, into: &memberIDs)
+        }
+        for g in groups {
+            resolve(g.text, g.location, kind: "group", entries: directory?.groups, into: &groupIDs)
+        }
+        self.memberIDs = memberIDs
+        self.groupIDs = groupIDs
+    }
+
+    /// Every member and group a rule names (template members excluded by the caller).
+    static func names(of rule: Rule) -> (members: [MemberName], groups: [GroupName]) {
         var members: [MemberName] = []
         var groups: [GroupName] = []
         for trigger in rule.triggers {
@@ -174,16 +189,7 @@ struct RuleChecker {
             groups += found.groups
         }
         members += rule.allActions.flatMap(Self.actionMembers)
-        var memberIDs = self.memberIDs
-        var groupIDs = self.groupIDs
-        for m in members where !m.isTemplate {
-            resolve(m.text, m.location, kind: "member", entries: directory?.members, into: &memberIDs)
-        }
-        for g in groups {
-            resolve(g.text, g.location, kind: "group", entries: directory?.groups, into: &groupIDs)
-        }
-        self.memberIDs = memberIDs
-        self.groupIDs = groupIDs
+        return (members, groups)
     }
 
     mutating func resolve(

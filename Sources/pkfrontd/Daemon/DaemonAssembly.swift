@@ -108,7 +108,8 @@ final class DaemonAssembly: Sendable {
                 tracker: tracker,
                 schedule: PollLoop.Schedule(
                     interval: interval, tickBound: PollService.tickBound(for: client.configuration)),
-                clock: clock, heartbeat: heartbeat, status: status, wakeJournal: wakeJournal, wakeStatus: wakeStatus),
+                clock: clock, heartbeat: heartbeat, status: status, wakeJournal: wakeJournal, wakeStatus: wakeStatus,
+                names: NameWatch(), rules: rules, logger: logger),
         ]
         if let watchdog {
             services.append(

@@ -83,6 +83,33 @@ final class LoadedRules: Sendable {
     var count: Int { current.withLock { $0?.rules.count ?? 0 } }
 }
 
+/// Re-binds the rules' member and group names whenever the tracker has reloaded its lists, so
+/// a first start without a cache resolves them after the first poll and a renamed member keeps
+/// its rules (RuleSet.resolvingNames). Each rename and each problem is logged once.
+final class NameWatch: Sendable {
+    private let state = Mutex<(seen: Timestamp?, logged: Set<String>)>((nil, []))
+
+    /// Checks after a poll: nothing to do unless the lists were reloaded since the last check.
+    func refresh(tracker: FrontTracker, rules: LoadedRules, logger: Logger) async {
+        guard let stamp = await tracker.listsRefreshed, state.withLock({ $0.seen != stamp }) else { return }
+        guard let names = try? await tracker.names() else { return }
+        state.withLock { $0.seen = stamp }
+        let directory = NameDirectory(
+            members: names.members, groups: names.groups, source: "the member and group lists",
+            groupMembers: names.groupMembers)
+        let notes: [(Logger.Level, String)] = rules.current.withLock { current in
+            guard let set = current else { return [] }
+            let refreshed = set.resolvingNames(against: directory)
+            current = refreshed.rules
+            return refreshed.renames.map { (.notice, $0.description) }
+                + refreshed.problems.map { (.warning, $0.description) }
+        }
+        for (level, message) in notes where state.withLock({ $0.logged.insert(message).inserted }) {
+            logger.log(level: level, "\(message)")
+        }
+    }
+}
+
 /// A wake-up call between services: `signal()` from any task, `next()` in one.
 final class Wakeup: Sendable {
     let stream: AsyncStream<Void>

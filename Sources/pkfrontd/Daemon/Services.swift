@@ -67,9 +67,10 @@ struct PollService: Service {
 
     init<C: Clock<Duration>>(
         tracker: FrontTracker, schedule: PollLoop.Schedule, clock: C, heartbeat: Heartbeat, status: DaemonStatus,
-        wakeJournal: Wakeup, wakeStatus: Wakeup
+        wakeJournal: Wakeup, wakeStatus: Wakeup, names: NameWatch, rules: LoadedRules, logger: Logger
     ) {
         let loop = Self.pollLoop(tracker: tracker, schedule: schedule, clock: clock, heartbeat: heartbeat) { result in
+            await names.refresh(tracker: tracker, rules: rules, logger: logger)
             status.record(result, at: await tracker.lastSuccess)
             wakeJournal.signal()
             wakeStatus.signal()
