@@ -246,9 +246,14 @@ struct ExampleTests {
             let result = RuleLoader(directory: directory).load(path: file)
             #expect(result.diagnostics.isEmpty, "\(file): \(result.diagnostics.map(\.description))")
         }
-        // The whole folder also loads as one directory (aliases repeated with the same value merge).
+        // The whole folder also loads as one directory (aliases repeated with the same value merge);
+        // its one warning is that two of the files write the system tag (WriteConflictTests).
         let all = RuleLoader(directory: directory).load(path: rulesFolder + "/examples")
-        #expect(all.diagnostics.isEmpty, "\(all.diagnostics.map(\.description))")
+        #expect(
+            all.diagnostics.map(\.message).allSatisfy {
+                $0.hasPrefix("rules 'Littles mode'") && $0.contains("can both write system.tag")
+            },
+            "\(all.diagnostics.map(\.description))")
         #expect(all.ruleSet?.rules.count == exampleFiles.count + 1)
     }
 }

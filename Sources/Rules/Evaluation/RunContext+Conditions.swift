@@ -121,28 +121,7 @@ extension RunContext {
         }
     }
 
-    func describe(_ test: FrontTest) -> String {
-        func list(_ names: [MemberName]) -> String { names.map(\.text).joined(separator: ", ") }
-        switch test {
-        case .include(let n): return "include \(list(n))"
-        case .exactly(let n): return "are exactly \(list(n))"
-        case .includeAny(let n): return "include any of \(list(n))"
-        case .includeNone(let n): return "include none of \(list(n))"
-        case .first(let n): return "first is \(n.text)"
-        case .count(let r):
-            return r.lowerBound == r.upperBound ? "count \(r.lowerBound)" : "count \(r.lowerBound)–\(r.upperBound)"
-        case .anyInGroup(let g): return "any in group \(g.text)"
-        case .allInGroup(let g): return "all in group \(g.text)"
-        case .noneInGroup(let g): return "none in group \(g.text)"
-        case .firstInGroup(let g): return "first in group \(g.text)"
-        }
-    }
+    func describe(_ test: FrontTest) -> String { test.words }
 
-    func describe(_ subject: FrontSubject) -> String {
-        switch subject {
-        case .front: "the front"
-        case .anyMember: "anyone"
-        case .member(let m): m.text
-        }
-    }
+    func describe(_ subject: FrontSubject) -> String { subject.words }
 }

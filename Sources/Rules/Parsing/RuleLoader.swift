@@ -185,6 +185,7 @@ public struct RuleLoader: Sendable {
             diagnostics.append(.init(.error, incomplete.rule.location, "this rule could not be read completely"))
         }
         let rules = parsed.filter(\.complete).map(\.rule)
+        if !diagnostics.hasErrors { diagnostics += WriteConflicts(directory: directory).warnings(rules) }
 
         let ruleSet = RuleSet(
             settings: settings ?? RuleSettings(), servers: servers, rules: rules, files: sources.map(\.file),
