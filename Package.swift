@@ -89,6 +89,11 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "engine-bench",
+            dependencies: ["Rules", "FrontEvents", "PluralKit"],
+            path: "Benchmarks/EngineBench"
+        ),
+        .executableTarget(
             name: "pkfrontd",
             dependencies: [
                 "PluralKit",

@@ -127,4 +127,24 @@ struct WriteConflictTests {
         #expect(found.first?.message.hasPrefix("rules 'Littles mode'") == true, "\(found)")
         #expect(found.first?.message.contains("and 'Tag shows the first fronter' can both write system.tag") == true)
     }
+
+    @Test(
+        "a file where every rule writes the system tag: at most 20 warnings, then how many more pairs, and linear work")
+    func many() {
+        var text = ""
+        for k in 0..<200 {
+            text += "  - name: r\(k)\n    when: switch\n    do: [ { system: { tag: \"| \(k)\" } } ]\n"
+        }
+        let found = problems("aliases: { Work: \"100000000000000002\" }\nrules:\n" + text).filter {
+            $0.contains("can both write") || $0.contains("more pairs")
+        }
+        #expect(found.count == WriteConflicts.maximumWarnings + 1)
+        // Each of the 200 rules meets the (up to) 16 before it: 16·15/2 + 184·16 pairs in all.
+        let pairs = 16 * 15 / 2 + 184 * 16
+        #expect(
+            found.last?.contains(
+                "\(pairs - WriteConflicts.maximumWarnings) more pairs of rules can write the same field at the same time"
+            )
+                == true, "\(found.last ?? "")")
+    }
 }

@@ -10,15 +10,40 @@ import PluralKit
 struct WriteConflicts {
     let directory: NameDirectory?
 
+    /// At most this many warnings (then one that says how many more pairs there are).
+    static let maximumWarnings = 20
+    /// Each rule is compared with at most this many earlier rules writing the same field, so
+    /// that checking stays linear in the file's size.
+    static let window = 16
+
     /// The warnings for `rules`, at the later rule of each pair.
     func warnings(_ rules: [Rule]) -> [Diagnostic] {
         var out: [Diagnostic] = []
+        var more = 0
         let writes = rules.map(Self.keys)
-        for (i, a) in rules.enumerated() where a.enabled {
-            for j in (i + 1)..<rules.count where rules[j].enabled {
-                let b = rules[j]
+        var known: [Int: [Situation]] = [:]
+        func situations(_ i: Int) -> [Situation] {
+            if let s = known[i] { return s }
+            let s = self.situations(rules[i])
+            known[i] = s
+            return s
+        }
+        // Rules by the fields they write, `server: all` and one server in one bucket.
+        var buckets: [String: [Int]] = [:]
+        for (j, b) in rules.enumerated() where b.enabled {
+            var partners: [Int] = []
+            for bucket in Set(writes[j].map(Self.bucket)) {
+                partners += (buckets[bucket] ?? []).suffix(Self.window)
+                buckets[bucket, default: []].append(j)
+            }
+            for i in Set(partners).sorted() {
+                let a = rules[i]
                 let shared = Self.overlap(writes[i], writes[j])
-                guard !shared.isEmpty, let both = together(a, b) else { continue }
+                guard !shared.isEmpty, let both = Self.together(situations(i), situations(j)) else { continue }
+                guard out.count < Self.maximumWarnings else {
+                    more += 1
+                    continue
+                }
                 let fields = shared.sorted().joined(separator: ", ")
                 let place = a.location.file == b.location.file ? "line \(a.location.line)" : "\(a.location)"
                 out.append(
@@ -28,7 +53,19 @@ struct WriteConflicts {
                     ))
             }
         }
+        if more > 0, let last = out.last {
+            out.append(
+                Diagnostic(
+                    .warning, last.location,
+                    "\(more) more pair\(more == 1 ? "" : "s") of rules can write the same field at the same time (not listed; each rule is compared with the \(Self.window) rules before it that write the same field)"
+                ))
+        }
         return out
+    }
+
+    /// A key with its server left out (`autoproxy:*.mode`), to find the rules that may share it.
+    static func bucket(_ key: String) -> String {
+        key.replacingOccurrences(of: #":[^.@]+([.@])"#, with: ":*$1", options: .regularExpression)
     }
 
     // MARK: - What a rule writes
@@ -91,10 +128,10 @@ struct WriteConflicts {
         var words: String
     }
 
-    /// The combined condition in which both rules act, in words; nil when they cannot.
-    func together(_ a: Rule, _ b: Rule) -> String? {
-        for x in situations(a) {
-            for y in situations(b) {
+    /// The combined condition in which two rules (their situations) act, in words; nil when they cannot.
+    static func together(_ a: [Situation], _ b: [Situation]) -> String? {
+        for x in a {
+            for y in b {
                 if let mx = x.moment, let my = y.moment, mx != my { continue }
                 if x.space.and(y.space).possible { return x.words + " and " + y.words }
             }

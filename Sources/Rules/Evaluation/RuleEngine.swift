@@ -442,7 +442,9 @@ public struct RuleEngine: Sendable {
                 let key = "\(rule.name)|at|\(index)"
                 keys.insert(key)
                 let from = state.schedules[key] ?? now
-                let missed = clock.occurrences(of: schedule, after: from, through: now)
+                let missed =
+                    clock.falls(schedule, after: from, through: now)
+                    ? clock.occurrences(of: schedule, after: from, through: now) : []
                 state.schedules[key] = missed.last ?? from
                 if let due = missed.last {
                     let late = due.duration(to: now)

@@ -1,5 +1,6 @@
 public import Foundation
 public import PluralKit
+import Synchronization
 
 /// When a schedule's times of day fall, as instants, in a time zone — with cron's handling of
 /// daylight saving time (RULES-ENGINE.md, "Timing"): a local time that does not exist (spring
@@ -110,7 +111,51 @@ public struct ScheduleClock: Sendable {
     }
 
     /// The first time a schedule falls at after `t` (within a year), or nil.
+    ///
+    /// Answers from a small memo when it can: a next time found after some `t₀ ≤ t` that is
+    /// still later than `t` is also the first after `t` (nothing falls between). The engine asks
+    /// this on every event and wake-up, and the calendar arithmetic is the costly part.
     public func next(_ schedule: Schedule, after t: Timestamp) -> Timestamp? {
+        let key = Memo.Key(zone: zone.identifier, schedule: schedule)
+        if let known = Memo.shared.answer(key, after: t) { return known }
+        let found = compute(schedule, after: t)
+        Memo.shared.remember(key, after: t, next: found)
+        return found
+    }
+
+    /// Whether the schedule falls at any time in `(start, end]` (the memo answers most calls).
+    public func falls(_ schedule: Schedule, after start: Timestamp, through end: Timestamp) -> Bool {
+        guard start < end else { return false }
+        return next(schedule, after: start).map { $0 <= end } ?? false
+    }
+
+    /// Next times already found, per (zone, schedule): the instant asked after and the answer.
+    final class Memo: Sendable {
+        struct Key: Hashable {
+            var zone: String
+            var schedule: Schedule
+        }
+
+        static let shared = Memo()
+        private let entries = Mutex<[Key: (after: Timestamp, next: Timestamp)]>([:])
+
+        func answer(_ key: Key, after t: Timestamp) -> Timestamp? {
+            entries.withLock { entries in
+                guard let e = entries[key], e.after <= t, t < e.next else { return nil }
+                return e.next
+            }
+        }
+
+        func remember(_ key: Key, after t: Timestamp, next: Timestamp?) {
+            guard let next else { return }
+            entries.withLock { entries in
+                if entries.count > 4_096 { entries.removeAll() }
+                entries[key] = (t, next)
+            }
+        }
+    }
+
+    private func compute(_ schedule: Schedule, after t: Timestamp) -> Timestamp? {
         var from = t
         for _ in 0..<53 {
             let to = from.adding(.seconds(7 * 86_400))
