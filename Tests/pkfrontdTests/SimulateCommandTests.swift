@@ -305,7 +305,7 @@ struct SimulateCommandTests {
     static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("rules/examples").path
 
-    @Test("replay input that is wrong exits 1 and says what to do")
+    @Test("input that is wrong for a replay or one switch exits 1 and says what to do")
     func badReplays() async throws {
         let folder = NSTemporaryDirectory() + "pkfrontd-sim-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -325,6 +325,16 @@ struct SimulateCommandTests {
                 "give a token (--token-file, PK_TOKEN, or token_file in the config file), or try --demo"
             ),
             ([], "give one of --script FILE, --front NAMES or --since DURATION (--from DATE)"),
+            (
+                ["--front", "Alx"],
+                "--front:1:1: unknown member 'Alx'; name a member of the system (or, without a member list, give its 5- or 6-letter id)"
+            ),
+            (
+                ["--front", "aaaaa", "--at", "tomorrow"],
+                "--at 'tomorrow' is not a date and time such as \"2026-12-04 23:30\""
+            ),
+            (["--since", "7d", "--previous", "aaaaa"], "--previous and --at go with --front, not --since"),
+            (["--script", "missing.yaml"], "cannot read the script missing.yaml"),
         ]
         for (arguments, message) in cases {
             let run = try await simulate(["--rules", "rules.yaml"] + arguments + state, in: folder)

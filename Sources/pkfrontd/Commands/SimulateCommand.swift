@@ -170,11 +170,11 @@ struct SimulateCommand: AsyncParsableCommand, Sendable {
         var replayed: (from: Timestamp, to: Timestamp)?
         switch (script, front) {
         case (nil, nil):
+            guard previous == nil, at == nil else { throw fail("--previous and --at go with --front, not --since") }
             let (period, history) = try await replayHistory(settings: settings, environment: environment, zone: zone)
             parsed = SimulationScript.replay(history, from: period.from, to: period.to)
             replayed = period
             shownFrom = period.from
-            guard previous == nil, at == nil else { throw fail("--previous and --at go with --front, not --since") }
         case (let script?, nil):
             guard previous == nil, at == nil else { throw fail("--previous and --at go with --front, not --script") }
             guard let data = FileManager.default.contents(atPath: script) else {
