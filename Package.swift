@@ -88,6 +88,10 @@ let package = Package(
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "Actions",
+            dependencies: ["PluralKit", "FrontEvents", "Rules"]
+        ),
         .executableTarget(
             name: "engine-bench",
             dependencies: ["Rules", "FrontEvents", "PluralKit"],
@@ -96,6 +100,7 @@ let package = Package(
         .executableTarget(
             name: "pkfrontd",
             dependencies: [
+                "Actions",
                 "PluralKit",
                 "PluralKitFake",
                 "Systemd",
@@ -136,6 +141,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "ActionsTests",
+            dependencies: ["Actions", "Rules", "PluralKit", "PluralKitFake", "PluralKitTesting", "FrontEvents"]
+        ),
+        .testTarget(
             name: "RulesTests",
             dependencies: ["Rules", "PluralKit", "PluralKitFake", "PluralKitTesting", "FrontEvents", "FrontTracking"],
             resources: [.copy("Corpus")]
@@ -150,7 +159,7 @@ let package = Package(
         .testTarget(
             name: "pkfrontdTests",
             dependencies: [
-                "pkfrontd", "Systemd", "Rules", "FrontEvents", "FrontTracking", "PluralKit", "PluralKitFake",
+                "Actions", "pkfrontd", "Systemd", "Rules", "FrontEvents", "FrontTracking", "PluralKit", "PluralKitFake",
                 "PluralKitTesting",
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "GRDB", package: "GRDB.swift"),

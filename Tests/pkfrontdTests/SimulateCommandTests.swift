@@ -125,7 +125,8 @@ struct SimulateCommandTests {
                         "23:30:00 Four-hour reminder armed: due 2026-12-05T03:30:00+01:00 (fronting_for 4h for Kit)")
                 })
             #expect(
-                lines.contains("23:30:05 Littles tag ran (on first_fronter_changed #6): system tag → '| little'"),
+                lines.contains(
+                    "23:30:05 Littles tag ran (on first_fronter_changed #6): system tag '| demo' → '| little'"),
                 "\(run.stdout)")
             #expect(!lines.contains { $0.contains("daemon_started") })
             let none = try await simulate(
@@ -247,10 +248,10 @@ struct SimulateCommandTests {
             #expect(row("Log every switch").prefix(5) == ["130", "0", "0", "130", "0"], "\(run.stdout)")
             // First fronters: Sam, Kit, Jordan, nobody, Alex — every switch changes the first one.
             #expect(row("Tag the first fronter").prefix(3) == ["130", "0", "130"], "\(run.stdout)")
-            // Kit comes in 26 times and leaves 26 times; the first time Kit leaves the value from
-            // before it (before the period) is unknown to the replay, so nothing is written back.
-            #expect(row("Littles mode").prefix(3) == ["26", "25", "51"], "\(run.stdout)")
-            #expect(lines.last == "130 switches replayed, 546 events, 181 PluralKit writes decided", "\(run.stdout)")
+            // Kit comes in 26 times and leaves 26 times: the description is set and put back (the
+            // replay starts from the values PluralKit has now, read before it).
+            #expect(row("Littles mode").prefix(3) == ["26", "26", "52"], "\(run.stdout)")
+            #expect(lines.last == "130 switches replayed, 546 events, 182 PluralKit writes decided", "\(run.stdout)")
             // Paged: 100 per page, newest first, down to the switch before the period.
             let pages = fixture.fake.requestLog.filter { $0.path.hasSuffix("/switches") && $0.method == "GET" }
             #expect(pages.count == 2, "\(pages.map(\.query))")
@@ -289,7 +290,8 @@ struct SimulateCommandTests {
             in: folder)
         #expect(one.status == 0, "\(one.stderr)")
         #expect(
-            one.stdout.contains("23:30:05 Littles tag ran (on first_fronter_changed #5): system tag → '| little'"),
+            one.stdout.contains(
+                "23:30:05 Littles tag ran (on first_fronter_changed #5): system tag '| demo' → '| little'"),
             "\(one.stdout)")
         let week = try await simulate(
             ["--rules", Self.examples, "--since", "7d", "--demo", "--state-dir", state], in: folder)

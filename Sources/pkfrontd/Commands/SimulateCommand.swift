@@ -1,3 +1,4 @@
+import Actions
 import ArgumentParser
 import Foundation
 import FrontEvents
@@ -165,7 +166,7 @@ struct SimulateCommand: AsyncParsableCommand, Sendable {
         }
         let zoneName = chosen ?? "UTC"
         guard let zone = TimeZone(identifier: zoneName) else { throw fail("unknown time zone '\(zoneName)'") }
-        let parsed: SimulationScript
+        var parsed: SimulationScript
         var shownFrom: Timestamp?
         var replayed: (from: Timestamp, to: Timestamp)?
         switch (script, front) {
@@ -203,6 +204,14 @@ struct SimulateCommand: AsyncParsableCommand, Sendable {
             shownFrom = when
         default:
             throw fail("give only one of --script, --front and --since/--from")
+        }
+        if script == nil, let secret = try? NameSources.token(settings: settings, environment: environment) {
+            // One switch or a replay starts from the values PluralKit has now (a script says its own).
+            let client = NameSources.quickClient(settings: settings, secret: secret, command: "simulate")
+            let values = await RemoteReader(client: client).read(
+                ruleSet.remoteKeys, rules: ruleSet, members: directory?.members ?? [])
+            try? await client.shutdown()
+            parsed.start.values = values.merging(parsed.start.values) { _, given in given }
         }
         let context = EngineContext(
             members: directory?.members ?? [], groups: directory?.engineGroups ?? [], system: ("", nil, nil),

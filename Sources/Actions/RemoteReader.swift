@@ -1,0 +1,130 @@
+public import FrontEvents
+public import PluralKit
+public import Rules
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// Reads the values rules write — `TARGET.FIELD`, as decision records and simulate scripts
+/// name them (`system.tag`, `system_server:Art Club.display_name`, `member:Sam.display_name`,
+/// `member_server:Jordan@Work.display_name`, `autoproxy:Work.mode`) — from PluralKit, one
+/// request per target. `simulate` seeds its virtual values with them; the executor's fresh
+/// reads (skip-if-equal, compare-and-set) go through the same mapping.
+public struct RemoteReader: Sendable {
+    /// The client the reads go through (its limiter paces them).
+    public let client: PluralKitClient
+
+    /// Creates a reader.
+    public init(client: PluralKitClient) { self.client = client }
+
+    /// The current values of `keys` (nil: the field is empty, or the object does not carry it —
+    /// the rule language only names fields PluralKit has). A key that cannot be read — an
+    /// unknown member or server, a target that is not a PluralKit one, a request that failed —
+    /// is left out, which to the engine means "unknown".
+    /// - Parameters:
+    ///   - rules: for server aliases and the member names the rules resolved.
+    ///   - members: the member list, for names the rules did not resolve.
+    public func read(_ keys: Set<String>, rules: RuleSet, members: [NameEntry] = []) async -> [String: String?] {
+        var fetched: [String: [String: Loose]?] = [:]
+        var out: [String: String?] = [:]
+        for key in keys.sorted() {
+            guard let dot = key.lastIndex(of: ".") else { continue }
+            let target = String(key[..<dot])
+            let field = String(key[key.index(after: dot)...])
+            if fetched[target] == nil {
+                fetched[target] = .some(await fields(of: target, rules: rules, members: members))
+            }
+            guard let object = fetched[target] ?? nil else { continue }
+            // The models leave empty fields out of their JSON: a field the object lacks is empty.
+            guard let text = (object[field] ?? .null).text else { continue }
+            out[key] = text
+        }
+        return out
+    }
+
+    /// The target's object from PluralKit as API field names → values, or nil when it cannot be read.
+    func fields(of target: String, rules: RuleSet, members: [NameEntry]) async -> [String: Loose]? {
+        func guild(_ server: String) -> Snowflake? {
+            Snowflake(rules.servers[server]?.guildID ?? server)
+        }
+        func member(_ name: String) -> MemberID? {
+            if let id = rules.memberIDs[name].flatMap(MemberID.init) { return id }
+            if case .found(let entry) = NameDirectory.resolve(name, in: members) { return MemberID(entry.id) }
+            return MemberID(name)
+        }
+        let (kind, rest) =
+            target.firstIndex(of: ":").map { (String(target[..<$0]), String(target[target.index(after: $0)...])) }
+            ?? (target, "")
+        do {
+            switch kind {
+            case "system":
+                return try Self.object(try await client.getSystem())
+            case "system_server":
+                guard let g = guild(rest) else { return nil }
+                return try Self.object(try await client.getSystemGuildSettings(guild: g))
+            case "member":
+                guard let m = member(rest) else { return nil }
+                return try Self.object(try await client.getMember(m))
+            case "member_server":
+                guard let at = rest.lastIndex(of: "@"), let m = member(String(rest[..<at])),
+                    let g = guild(String(rest[rest.index(after: at)...]))
+                else { return nil }
+                return try Self.object(try await client.getMemberGuildSettings(m, guild: g))
+            case "autoproxy":
+                guard let g = guild(rest) else { return nil }
+                let settings = try await client.getAutoproxySettings(guild: g)
+                return [
+                    "mode": .string(settings.mode.rawValue),
+                    "member": settings.member.map { .string($0.rawValue) } ?? .null,
+                ]
+            default:
+                return nil
+            }
+        } catch {
+            return nil
+        }
+    }
+
+    /// A model as its API JSON object.
+    static func object(_ value: some Encodable) throws -> [String: Loose] {
+        try JSONDecoder().decode([String: Loose].self, from: JSONEncoder().encode(value))
+    }
+
+    /// A JSON value, as far as a field's text goes.
+    enum Loose: Decodable {
+        case string(String)
+        case bool(Bool)
+        case number(Double)
+        case null
+        case other
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if c.decodeNil() {
+                self = .null
+            } else if let b = try? c.decode(Bool.self) {
+                self = .bool(b)
+            } else if let s = try? c.decode(String.self) {
+                self = .string(s)
+            } else if let d = try? c.decode(Double.self) {
+                self = .number(d)
+            } else {
+                self = .other
+            }
+        }
+
+        /// The value as the engine writes it (nil: empty; yes/no fields as `true`/`false`).
+        var text: String?? {
+            switch self {
+            case .string(let s): .some(s)
+            case .bool(let b): .some(b ? "true" : "false")
+            case .number(let d): .some(d == d.rounded() ? String(Int(d)) : String(d))
+            case .null: .some(nil)
+            case .other: .none
+            }
+        }
+    }
+}
