@@ -28,7 +28,7 @@ public struct RemoteReader: Sendable {
     ///   - rules: for server aliases and the member names the rules resolved.
     ///   - members: the member list, for names the rules did not resolve.
     public func read(_ keys: Set<String>, rules: RuleSet, members: [NameEntry] = []) async -> [String: String?] {
-        var fetched: [String: [String: Loose]?] = [:]
+        var fetched: [String: [String: JSONValue]?] = [:]
         var out: [String: String?] = [:]
         for key in keys.sorted() {
             guard let dot = key.lastIndex(of: ".") else { continue }
@@ -39,14 +39,14 @@ public struct RemoteReader: Sendable {
             }
             guard let object = fetched[target] ?? nil else { continue }
             // The models leave empty fields out of their JSON: a field the object lacks is empty.
-            guard let text = (object[field] ?? .null).text else { continue }
+            guard let text = Self.text(object[field] ?? .null) else { continue }
             out[key] = text
         }
         return out
     }
 
     /// The target's object from PluralKit as API field names → values, or nil when it cannot be read.
-    func fields(of target: String, rules: RuleSet, members: [NameEntry]) async -> [String: Loose]? {
+    func fields(of target: String, rules: RuleSet, members: [NameEntry]) async -> [String: JSONValue]? {
         func guild(_ server: String) -> Snowflake? {
             Snowflake(rules.servers[server]?.guildID ?? server)
         }
@@ -89,42 +89,19 @@ public struct RemoteReader: Sendable {
     }
 
     /// A model as its API JSON object.
-    static func object(_ value: some Encodable) throws -> [String: Loose] {
-        try JSONDecoder().decode([String: Loose].self, from: JSONEncoder().encode(value))
+    static func object(_ value: some Encodable) throws -> [String: JSONValue] {
+        try JSONDecoder().decode([String: JSONValue].self, from: JSONEncoder().encode(value))
     }
 
-    /// A JSON value, as far as a field's text goes.
-    enum Loose: Decodable {
-        case string(String)
-        case bool(Bool)
-        case number(Double)
-        case null
-        case other
-
-        init(from decoder: any Decoder) throws {
-            let c = try decoder.singleValueContainer()
-            if c.decodeNil() {
-                self = .null
-            } else if let b = try? c.decode(Bool.self) {
-                self = .bool(b)
-            } else if let s = try? c.decode(String.self) {
-                self = .string(s)
-            } else if let d = try? c.decode(Double.self) {
-                self = .number(d)
-            } else {
-                self = .other
-            }
-        }
-
-        /// The value as the engine writes it (nil: empty; yes/no fields as `true`/`false`).
-        var text: String?? {
-            switch self {
-            case .string(let s): .some(s)
-            case .bool(let b): .some(b ? "true" : "false")
-            case .number(let d): .some(d == d.rounded() ? String(Int(d)) : String(d))
-            case .null: .some(nil)
-            case .other: .none
-            }
+    /// A field's value as the engine writes it (nil: empty; yes/no fields as `true`/`false`);
+    /// `.none` for a value no field of the rule language has (an array, an object).
+    static func text(_ value: JSONValue) -> String?? {
+        switch value {
+        case .string(let s): .some(s)
+        case .bool(let b): .some(b ? "true" : "false")
+        case .number(let d): .some(d == d.rounded() ? String(Int(d)) : String(d))
+        case .null: .some(nil)
+        case .array, .object: .none
         }
     }
 }

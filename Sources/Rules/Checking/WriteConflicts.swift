@@ -70,36 +70,22 @@ struct WriteConflicts {
 
     // MARK: - What a rule writes
 
-    /// The rule's (target, field) keys; `*` stands for every server (`server: all`).
+    /// The rule's (target, field) keys, servers by guild id and members by name in lower case;
+    /// `*` stands for every server (`server: all`).
     static func keys(_ rule: Rule) -> Set<String> {
-        var keys: Set<String> = []
-        func servers(_ target: ServerTarget) -> [String] {
-            switch target {
-            case .all: ["*"]
-            case .servers(let refs): refs.map(\.guildID)
-            }
-        }
-        for action in rule.allActions {
-            switch action.kind {
-            case .autoproxy(let target, let choice):
-                for s in servers(target) {
-                    keys.insert("autoproxy:\(s).mode")
-                    if case .member = choice { keys.insert("autoproxy:\(s).member") }
+        Set(
+            rule.writtenFields.map { w in
+                let server = w.server?.guildID ?? "*"
+                let member = w.member?.text.lowercased() ?? ""
+                switch w.target {
+                case .system: return "system.\(w.field)"
+                case .systemServer: return "system_server:\(server).\(w.field)"
+                case .member: return "member:\(member).\(w.field)"
+                case .memberServer: return "member_server:\(member)@\(server).\(w.field)"
+                case .autoproxy: return "autoproxy:\(server).\(w.field)"
+                case .front: return "switch"
                 }
-            case .system(let changes): keys.formUnion(changes.map { "system.\($0.field)" })
-            case .systemServer(let target, let changes):
-                for s in servers(target) { keys.formUnion(changes.map { "system_server:\(s).\($0.field)" }) }
-            case .member(let name, let changes) where !name.isTemplate:
-                keys.formUnion(changes.map { "member:\(name.text.lowercased()).\($0.field)" })
-            case .memberServer(let name, let target, let changes) where !name.isTemplate:
-                for s in servers(target) {
-                    keys.formUnion(changes.map { "member_server:\(name.text.lowercased())@\(s).\($0.field)" })
-                }
-            case .logSwitch: keys.insert("switch")
-            default: break
-            }
-        }
-        return keys
+            })
     }
 
     /// The keys both sets write (`*` matches any server).
