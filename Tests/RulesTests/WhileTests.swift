@@ -60,6 +60,14 @@ struct WhileTests {
           do: [ { system: { tag: "| alex" } } ]
         """
 
+    @Test("a while rule whose value is already there says so in its trace, and still holds the field")
+    func alreadySet() throws {
+        var w = try WhileBench(Self.littles, remote: ["system.tag": "| little"])
+        let on = w.switchTo(["Kit"])
+        #expect(on.of(.ran).first?.note == "already set, not written: system.tag")
+        #expect(w.engine.state.ownership["system.tag"]?.original == "| little")
+    }
+
     @Test("a while rule applies its values when it becomes true and restores the one it replaced when it becomes false")
     func holdAndRelease() throws {
         var w = try WhileBench(Self.littles, remote: ["system.tag": "| Demo"])

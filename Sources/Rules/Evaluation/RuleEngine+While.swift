@@ -52,10 +52,18 @@ extension RuleEngine {
                     )
                     state.ownership[field] = stack
                 }
+                // As for `when` runs: fields that already hold the value are not written (the
+                // rule still holds them, so its release puts back what was there).
+                let equal = actions.filter { outcome in
+                    guard let key = outcome.key, let remote = context.remote[key] else { return false }
+                    return ExecutorChecks.isAlreadySet(desired: outcome.value, remote: remote)
+                }
                 records.append(
                     DecisionRecord(
                         time: time, kind: .ran, rule: rule.name, event: event, actions: actions,
-                        conditions: conditions.isEmpty ? nil : conditions))
+                        conditions: conditions.isEmpty ? nil : conditions,
+                        note: equal.isEmpty
+                            ? nil : "already set, not written: " + equal.compactMap(\.key).joined(separator: ", ")))
             } else if !holds, held {
                 state.holding.remove(key)
                 if dry { continue }
