@@ -147,6 +147,8 @@ let package = Package(
         .testTarget(
             name: "RulesTests",
             dependencies: ["Rules", "PluralKit", "PluralKitFake", "PluralKitTesting", "FrontEvents", "FrontTracking"],
+            // The simulations are read from the source tree (#filePath), not from a bundle.
+            exclude: ["Simulations", "ExampleSimulations"],
             resources: [.copy("Corpus")]
         ),
         .testTarget(

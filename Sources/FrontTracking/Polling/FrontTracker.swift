@@ -442,6 +442,31 @@ public actor FrontTracker {
         groups = cached
     }
 
+    /// Each current fronter's stint start (what `fronting_for` and `front_duration` measure):
+    /// from the known recent switches, and when a stint goes back past them, from the history
+    /// paged back as far as it needs (newest first, under the client's limiter; remembered until
+    /// the front or the known window changes). Edits and deletions of known switches count at
+    /// once, since the known switches are what the last poll saw. Empty before the first poll.
+    public func stintStarts() async throws -> [MemberID: Timestamp] {
+        guard let st = state, let front = st.front else { return [:] }
+        let older = st.known.filter { $0.id != front.id && $0.timestamp <= front.timestamp }
+            .sorted { $0.timestamp > $1.timestamp }
+        var walk = StintWalk()
+        for s in [front] + older where !walk.older(s) { break }
+        if walk.complete { return walk.starts }
+        let oldest = older.last ?? front
+        let key = "\(front.id)|\(front.timestamp)|\(oldest.id)|\(oldest.timestamp)"
+        if let memo = stintMemo, memo.key == key { return memo.starts }
+        for try await s in client.switchHistory(before: oldest.timestamp) {
+            guard walk.older(TrackedSwitch(s)) else { break }
+        }
+        stintMemo = (key, walk.starts)
+        return walk.starts
+    }
+
+    /// Stint starts found by paging past the known switches, for the front and window they were found for.
+    private var stintMemo: (key: String, starts: [MemberID: Timestamp])?
+
     /// The member and group names the tracker works with, for resolving rule names: the lists
     /// of the last refresh, or before the first poll the ones its store has cached (when it
     /// caches exactly one system). Nil when no list is known yet.

@@ -210,14 +210,10 @@ public struct Simulator {
     /// The front at the end of a history (sorted by time).
     static func front(of history: [TrackedSwitch], context: EngineContext) -> EngineFront {
         guard let last = history.last else { return EngineFront() }
-        var fronters: [EngineFront.Fronter] = []
-        for member in last.members {
-            var since = last.timestamp
-            for s in history.reversed() {
-                guard s.members.contains(member) else { break }
-                since = s.timestamp
-            }
-            fronters.append(.init(member: context.reference(member), since: since))
+        var walk = StintWalk()
+        for s in history.reversed() where !walk.older(s) { break }
+        let fronters = last.members.map { member in
+            EngineFront.Fronter(member: context.reference(member), since: walk.starts[member] ?? last.timestamp)
         }
         var change = last.timestamp
         var previous: [MemberRef] = []

@@ -311,15 +311,14 @@ struct SimulateCommand: AsyncParsableCommand, Sendable {
         let client = NameSources.quickClient(settings: settings, secret: secret, command: "simulate")
         do {
             var out: [TrackedSwitch] = []
-            var open: Set<MemberID>?
+            var walk = StintWalk()
             for try await s in client.switchHistory(before: end < now ? end.adding(.milliseconds(1)) : nil) {
                 guard s.timestamp <= end else { continue }
-                let tracked = TrackedSwitch(id: s.id, timestamp: s.timestamp, members: s.members.ids)
+                let tracked = TrackedSwitch(s)
                 out.append(tracked)
                 guard tracked.timestamp <= start else { continue }
                 // Before the period: back until every first fronter's stint start is known.
-                open = open.map { $0.intersection(tracked.members) } ?? Set(tracked.members)
-                if open?.isEmpty == true || out.count >= 20_000 { break }
+                if !walk.older(tracked) || out.count >= 20_000 { break }
             }
             try? await client.shutdown()
             return ((start, end), out)
