@@ -11,7 +11,8 @@ import Rules
 struct SimulateCommand: AsyncParsableCommand, Sendable {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Play a what-if script through your rules and print what they would do.",
+        abstract:
+            "Play a what-if script, one switch or last week's history through your rules and print what they would do.",
         discussion: """
             `--front "Alex, Sam" [--previous Kit] [--at "2026-12-04 23:30"]` plays one what-if switch \
             instead of a script: the events it makes, every rule's outcome once settle has passed, \
@@ -32,7 +33,9 @@ struct SimulateCommand: AsyncParsableCommand, Sendable {
               pkfrontd simulate --rules rules/examples/ --demo --since 7d
 
             Runs the same rule engine as `pkfrontd run` on a virtual clock against virtual remote \
-            values: nothing is written and no token is needed. The script (YAML) has a `start` \
+            values: nothing is written. A script needs no token; with one, --front and a replay \
+            start from the values PluralKit has now for every field the rules write, and a replay \
+            needs one (or --demo). The script (YAML) has a `start` \
             (time, front, remote values) and `steps` (switches, edits, deletions, values changed \
             by hand, the daemon stopped, started or reloaded, or only time passing); see \
             rules/README.md, "Simulating rules". The output is the whole timeline in time order, \
@@ -42,7 +45,8 @@ struct SimulateCommand: AsyncParsableCommand, Sendable {
             the system's time zone are used; otherwise the lists the daemon cached in the state \
             directory; otherwise members must be given by their 5- or 6-letter id. The time zone \
             is the rules' `settings.timezone`, else --timezone, else the system's, else UTC. \
-            Exits 1 on a bad script, an unknown member or rules that do not load.
+            Exits 1 on a bad script, an unknown member, rules that do not load, a bad period, or a \
+            replay without a token or whose history cannot be read.
             """)
 
     @OptionGroup var shared: SharedOptions
