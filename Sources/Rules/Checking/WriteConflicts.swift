@@ -92,10 +92,7 @@ struct WriteConflicts {
     static func overlap(_ a: Set<String>, _ b: Set<String>) -> Set<String> {
         func matches(_ x: String, _ y: String) -> Bool {
             guard x != y else { return true }
-            let star = { (s: String) in
-                s.replacingOccurrences(of: #":[^.@]+([.@])"#, with: ":*$1", options: .regularExpression)
-            }
-            return (x.contains(":*") || y.contains(":*")) && star(x) == star(y)
+            return (x.contains(":*") || y.contains(":*")) && bucket(x) == bucket(y)
         }
         var out: Set<String> = []
         for x in a {

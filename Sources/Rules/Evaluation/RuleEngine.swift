@@ -91,9 +91,7 @@ public struct RuleEngine: Sendable {
                     let origin = state.burstOrigin ?? front.previous
                     let seen = Self.run(run, from: origin)
                     var conditions: [DecisionRecord.ConditionOutcome] = []
-                    if rule.enabled, let condition = rule.condition,
-                        !seen.evaluate(condition, seen.variables, into: &conditions)
-                    {
+                    if let condition = rule.condition, !seen.evaluate(condition, seen.variables, into: &conditions) {
                         records.append(
                             DecisionRecord(
                                 time: time, kind: .notRun, rule: rule.name, event: ref, reason: .conditionFalse,

@@ -129,7 +129,7 @@ struct SimulateCommand: AsyncParsableCommand, Sendable {
                     : "give only one of --script, --front and --since/--from")
         }
         guard demo else {
-            try await simulate(settings: settings, environment: environment, source: "the API")
+            try await simulate(settings: settings, environment: environment)
             return
         }
         // The demo system, served by the fake on a loopback port only this process knows.
@@ -141,13 +141,13 @@ struct SimulateCommand: AsyncParsableCommand, Sendable {
             demoSettings.apiURL = base
             demoSettings.tokenFile = nil
             demoSettings.configTokenFile = nil
-            try await simulate(
-                settings: demoSettings, environment: ["PK_TOKEN": seeded.token], source: "the demo system")
+            try await simulate(settings: demoSettings, environment: ["PK_TOKEN": seeded.token])
         }
     }
 
-    /// Simulates with the names, time zone and (for a replay) history of the API `settings` name.
-    func simulate(settings: DaemonSettings, environment: [String: String], source: String) async throws {
+    /// Simulates with the names, time zone and (for a replay) history of the API `settings` name
+    /// (the demo system's, with --demo).
+    func simulate(settings: DaemonSettings, environment: [String: String]) async throws {
         let (directory, reason) = await NameSources.forCheck(settings: settings, environment: environment)
         let loader = RuleLoader(directory: directory, missingDirectoryReason: reason)
         func load(_ path: String) -> Result<RuleSet, Simulator.Failure> {
@@ -170,13 +170,48 @@ struct SimulateCommand: AsyncParsableCommand, Sendable {
         }
         let zoneName = chosen ?? "UTC"
         guard let zone = TimeZone(identifier: zoneName) else { throw fail("unknown time zone '\(zoneName)'") }
+        // One client for the replay's history and the current values (with a token; --demo has
+        // one). A script sets its own values and needs none.
+        let client: PluralKitClient?
+        do {
+            client =
+                script != nil
+                ? nil
+                : try NameSources.token(settings: settings, environment: environment).map {
+                    NameSources.quickClient(settings: settings, secret: $0, command: "simulate")
+                }
+        } catch {
+            if replaying { throw fail("\(error)") }
+            client = nil
+        }
+        do {
+            try await simulate(
+                settings: settings, ruleSet: ruleSet, directory: directory, zone: zone, client: client, load: load)
+            try? await client?.shutdown()
+        } catch {
+            try? await client?.shutdown()
+            throw error
+        }
+    }
+
+    /// Plays the chosen form with the loaded rules and prints the outcome.
+    func simulate(
+        settings: DaemonSettings, ruleSet: RuleSet, directory: NameDirectory?, zone: TimeZone, client: PluralKitClient?,
+        load: @escaping (String) -> Result<RuleSet, Simulator.Failure>
+    ) async throws {
         var parsed: SimulationScript
         var shownFrom: Timestamp?
         var replayed: (from: Timestamp, to: Timestamp)?
         switch (script, front) {
         case (nil, nil):
             guard previous == nil, at == nil else { throw fail("--previous and --at go with --front, not --since") }
-            let (period, history) = try await replayHistory(settings: settings, environment: environment, zone: zone)
+            let period = try replayPeriod(zone: zone)
+            guard let client else {
+                throw fail(
+                    "replaying history reads it from PluralKit: give a token (--token-file, PK_TOKEN, or token_file in the config file), or try --demo"
+                )
+            }
+            let history = try await replayHistory(period, client: client, apiURL: settings.apiURL)
             parsed = SimulationScript.replay(history, from: period.from, to: period.to)
             replayed = period
             shownFrom = period.from
@@ -209,12 +244,10 @@ struct SimulateCommand: AsyncParsableCommand, Sendable {
         default:
             throw fail("give only one of --script, --front and --since/--from")
         }
-        if script == nil, let secret = try? NameSources.token(settings: settings, environment: environment) {
+        if let client {
             // One switch or a replay starts from the values PluralKit has now (a script says its own).
-            let client = NameSources.quickClient(settings: settings, secret: secret, command: "simulate")
             let values = await RemoteReader(client: client).read(
                 ruleSet.remoteKeys, rules: ruleSet, members: directory?.members ?? [])
-            try? await client.shutdown()
             parsed.start.values = values.merging(parsed.start.values) { _, given in given }
         }
         let context = EngineContext(
@@ -254,8 +287,8 @@ struct SimulateCommand: AsyncParsableCommand, Sendable {
         if let replayed, !json {
             let summary = SimulationSummary(records: records, rules: ruleSet.rules.map(\.name))
             if !timeline { out = "" }
-            let whose = source == "the API" ? "your system's" : "the demo system's"
-            let read = source == "the API" ? ", read from \(settings.apiURL)" : ""
+            let whose = demo ? "the demo system's" : "your system's"
+            let read = demo ? "" : ", read from \(settings.apiURL)"
             out +=
                 "Replayed \(whose) switch history from \(Self.shown(replayed.from, zone)) to \(Self.shown(replayed.to, zone)) (\(zone.identifier))\(read):\n"
             out += summary.text + "\n"
@@ -273,12 +306,8 @@ struct SimulateCommand: AsyncParsableCommand, Sendable {
         String(RuleEngine.iso(t, zone).prefix(16)).replacingOccurrences(of: "T", with: " ")
     }
 
-    /// The period `--since`/`--from`/`--to` name, and the switches to replay it: those inside it
-    /// and, before it, as many as the stint starts of its first front need. Read from the API,
-    /// newest first, a page at a time under the client's limiter.
-    func replayHistory(settings: DaemonSettings, environment: [String: String], zone: TimeZone) async throws
-        -> (period: (from: Timestamp, to: Timestamp), history: [TrackedSwitch])
-    {
+    /// The period `--since`/`--from`/`--to` name.
+    func replayPeriod(zone: TimeZone) throws -> (from: Timestamp, to: Timestamp) {
         let now = Timestamp.now
         func time(_ text: String, _ option: String) throws -> Timestamp {
             guard
@@ -307,28 +336,29 @@ struct SimulateCommand: AsyncParsableCommand, Sendable {
         guard start < end else {
             throw fail("the period ends before it starts (\(Self.shown(start, zone)) to \(Self.shown(end, zone)))")
         }
-        guard let secret = try NameSources.token(settings: settings, environment: environment) else {
-            throw fail(
-                "replaying history reads it from PluralKit: give a token (--token-file, PK_TOKEN, or token_file in the config file), or try --demo"
-            )
-        }
-        let client = NameSources.quickClient(settings: settings, secret: secret, command: "simulate")
+        return (start, end)
+    }
+
+    /// The switches to replay `period`: those inside it and, before it, as many as the stint
+    /// starts of its first front need. Read newest first, a page at a time under the limiter.
+    func replayHistory(_ period: (from: Timestamp, to: Timestamp), client: PluralKitClient, apiURL: String) async throws
+        -> [TrackedSwitch]
+    {
         do {
             var out: [TrackedSwitch] = []
             var walk = StintWalk()
-            for try await s in client.switchHistory(before: end < now ? end.adding(.milliseconds(1)) : nil) {
-                guard s.timestamp <= end else { continue }
+            let before = period.to < Timestamp.now ? period.to.adding(.milliseconds(1)) : nil
+            for try await s in client.switchHistory(before: before) {
+                guard s.timestamp <= period.to else { continue }
                 let tracked = TrackedSwitch(s)
                 out.append(tracked)
-                guard tracked.timestamp <= start else { continue }
+                guard tracked.timestamp <= period.from else { continue }
                 // Before the period: back until every first fronter's stint start is known.
                 if !walk.older(tracked) || out.count >= 20_000 { break }
             }
-            try? await client.shutdown()
-            return ((start, end), out)
+            return out
         } catch {
-            try? await client.shutdown()
-            throw fail("could not read the switch history from \(settings.apiURL): \(error)")
+            throw fail("could not read the switch history from \(apiURL): \(error)")
         }
     }
 }
