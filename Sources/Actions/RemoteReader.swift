@@ -47,44 +47,26 @@ public struct RemoteReader: Sendable {
 
     /// The target's object from PluralKit as API field names → values, or nil when it cannot be read.
     func fields(of target: String, rules: RuleSet, members: [NameEntry]) async -> [String: JSONValue]? {
-        func guild(_ server: String) -> Snowflake? {
-            Snowflake(rules.servers[server]?.guildID ?? server)
-        }
-        func member(_ name: String) -> MemberID? {
-            if let id = rules.memberIDs[name].flatMap(MemberID.init) { return id }
-            if case .found(let entry) = NameDirectory.resolve(name, in: members) { return MemberID(entry.id) }
-            return MemberID(name)
-        }
-        let (kind, rest) =
-            target.firstIndex(of: ":").map { (String(target[..<$0]), String(target[target.index(after: $0)...])) }
-            ?? (target, "")
-        do {
-            switch kind {
-            case "system":
-                return try Self.object(try await client.getSystem())
-            case "system_server":
-                guard let g = guild(rest) else { return nil }
-                return try Self.object(try await client.getSystemGuildSettings(guild: g))
-            case "member":
-                guard let m = member(rest) else { return nil }
-                return try Self.object(try await client.getMember(m))
-            case "member_server":
-                guard let at = rest.lastIndex(of: "@"), let m = member(String(rest[..<at])),
-                    let g = guild(String(rest[rest.index(after: at)...]))
-                else { return nil }
-                return try Self.object(try await client.getMemberGuildSettings(m, guild: g))
-            case "autoproxy":
-                guard let g = guild(rest) else { return nil }
-                let settings = try await client.getAutoproxySettings(guild: g)
-                return [
-                    "mode": .string(settings.mode.rawValue),
-                    "member": settings.member.map { .string($0.rawValue) } ?? .null,
-                ]
-            default:
-                return nil
-            }
-        } catch {
-            return nil
+        guard let ref = TargetRef.resolve(target, rules: rules, members: members) else { return nil }
+        return try? await fields(of: ref)
+    }
+
+    /// The target's object from PluralKit as API field names → values (throws what the client throws).
+    public func fields(of ref: TargetRef) async throws -> [String: JSONValue]? {
+        switch ref {
+        case .system: return try Self.object(try await client.getSystem())
+        case .systemServer(let g): return try Self.object(try await client.getSystemGuildSettings(guild: g))
+        case .member(let m): return try Self.object(try await client.getMember(m))
+        case .memberServer(let m, let g): return try Self.object(try await client.getMemberGuildSettings(m, guild: g))
+        case .autoproxy(let g):
+            let settings = try await client.getAutoproxySettings(guild: g)
+            return [
+                "mode": .string(settings.mode.rawValue),
+                "member": settings.member.map { .string($0.rawValue) } ?? .null,
+            ]
+        case .switchLog:
+            let front = try await client.getFronters()
+            return ["members": .string((front?.members ?? []).map(\.id.rawValue).joined(separator: ","))]
         }
     }
 
@@ -95,7 +77,7 @@ public struct RemoteReader: Sendable {
 
     /// A field's value as the engine writes it (nil: empty; yes/no fields as `true`/`false`);
     /// `.none` for a value no field of the rule language has (an array, an object).
-    static func text(_ value: JSONValue) -> String?? {
+    public static func text(_ value: JSONValue) -> String?? {
         switch value {
         case .string(let s): .some(s)
         case .bool(let b): .some(b ? "true" : "false")

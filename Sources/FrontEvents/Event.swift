@@ -76,6 +76,8 @@ public struct FrontEvent: Sendable, Hashable, Codable {
         case rulesReloaded = "rules_reloaded"
         /// A reload was refused; the running configuration and rules stay.
         case reloadFailed = "reload_failed"
+        /// A rule's action was given up (a PluralKit write refused or failing past its retries).
+        case actionFailed = "action_failed"
     }
 
     /// Sequence number in the outbox (0 until stored).
@@ -105,6 +107,16 @@ public struct FrontEvent: Sendable, Hashable, Codable {
     public var error: String?
     /// The daemon's own events: what it runs with.
     public var daemon: DaemonInfo?
+    /// `action_failed`: which rule's action, where it is written, and the error.
+    public var failure: ActionFailureInfo?
+    /// The switch was logged by pkfrontd itself (a rule's `log_switch`): the front and `while`
+    /// rules follow it, `when` rules do not run for it (journal `PK_OWN=1`).
+    public var own: Bool {
+        get { ownSwitch ?? false }
+        set { ownSwitch = newValue ? true : nil }
+    }
+    /// Stored only when set, so that events stored by earlier versions still decode.
+    var ownSwitch: Bool?
 
     public init(kind: Kind, system: String) {
         self.kind = kind
@@ -121,6 +133,30 @@ public struct FrontEvent: Sendable, Hashable, Codable {
         e.after = after
         e.catchUp = catchUp
         return e
+    }
+}
+
+/// What an `action_failed` event carries: the rule, the action, where the action is written, the
+/// error (its code, for logging each failure once).
+public struct ActionFailureInfo: Sendable, Hashable, Codable {
+    /// The rule's name.
+    public var rule: String
+    /// The action (`system`, `member`, `autoproxy`, `log_switch`, …).
+    public var action: String
+    /// The remote value it writes (`system.tag`), when it writes one.
+    public var target: String?
+    /// Where the action is written (`rules.yaml:12:9`).
+    public var location: String
+    /// A short code for the error (`400`, `404`, `5xx`, `timeout`, …).
+    public var code: String
+
+    /// Creates the information.
+    public init(rule: String, action: String, target: String?, location: String, code: String) {
+        self.rule = rule
+        self.action = action
+        self.target = target
+        self.location = location
+        self.code = code
     }
 }
 

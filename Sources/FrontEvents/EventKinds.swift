@@ -146,6 +146,27 @@ extension FrontEvent.Kind {
             return daemon(.error, 0x0e, error: true) { e, _ in
                 "reload failed, keeping the running configuration: \(e.error ?? "unknown error")"
             }
+        case .actionFailed:
+            return .init(
+                level: .error, messageID: Self.id(0x15), isFrontChange: false,
+                variables: [
+                    "failed": .object([
+                        "rule": .text, "action": .text, "target": .text, "location": .text, "code": .text,
+                    ]),
+                    "error": .text,
+                ],
+                message: { e in
+                    let f = e.failure
+                    let what = f.map { "\($0.action)" + ($0.target.map { " (\($0))" } ?? "") } ?? "an action"
+                    return
+                        "\(f?.location ?? "?"): rule '\(f?.rule ?? "?")' could not write \(what), given up: \(e.error ?? "unknown error")"
+                },
+                members: { _ in [] },
+                fields: { e in
+                    guard let f = e.failure else { return [] }
+                    return [("PK_RULE", f.rule), ("PK_ACTION", f.action), ("PK_ERROR_CODE", f.code)]
+                        + ruleFilePosition(f.location)
+                })
         }
     }
 
@@ -201,6 +222,14 @@ private let frontFields: @Sendable (FrontEvent) -> [(String, String)] = { e in
     ]
 }
 
+/// `CODE_FILE=` and `CODE_LINE=` for a position in a rule file (`rules.yaml:12:9`), so the
+/// journal points at the rule instead of the Swift source.
+public func ruleFilePosition(_ location: String) -> [(String, String)] {
+    let parts = location.split(separator: ":", omittingEmptySubsequences: false)
+    guard parts.count >= 3, Int(parts[parts.count - 2]) != nil else { return [("CODE_FILE", location)] }
+    return [("CODE_FILE", parts.dropLast(2).joined(separator: ":")), ("CODE_LINE", String(parts[parts.count - 2]))]
+}
+
 /// "abcde,fghij": member ids as a switch lists them.
 private func ids(_ members: [MemberID]) -> String { members.map(\.rawValue).joined(separator: ",") }
 
@@ -242,6 +271,7 @@ extension FrontEvent {
         out += memberIDs.map { ("PK_MEMBER_ID", $0.rawValue) }
         out += kind.info.fields(self)
         if catchUp { out.append(("PK_CATCH_UP", "1")) }
+        if own { out.append(("PK_OWN", "1")) }
         if let error { out.append(("PK_ERROR", error)) }
         return out
     }

@@ -151,7 +151,7 @@ extension FakePluralKit {
                 guard let kind = Fault.Kind.parse(body) else {
                     throw FakeError(
                         .invalidInput,
-                        "kind must be server_error, bad_gateway, malformed_json, truncated_body, connection_reset, delay, token_revoked or rate_limited"
+                        "kind must be server_error, bad_gateway, malformed_json, truncated_body, connection_reset, delay, token_revoked, rate_limited or bad_request"
                     )
                 }
                 let fault = Fault(

@@ -18,6 +18,8 @@ public struct Fault: Sendable, Hashable {
         case tokenRevoked
         /// `429` with the server's body and headers.
         case rateLimited(retryAfterMilliseconds: Int)
+        /// `400 40001` (`Error parsing JSON model`), as for a value the server's model refuses.
+        case badRequest
 
         var name: String {
             switch self {
@@ -29,6 +31,7 @@ public struct Fault: Sendable, Hashable {
             case .delay: "delay"
             case .tokenRevoked: "token_revoked"
             case .rateLimited: "rate_limited"
+            case .badRequest: "bad_request"
             }
         }
 
@@ -45,6 +48,7 @@ public struct Fault: Sendable, Hashable {
                     json["seconds"].flatMap { if case .double(let d) = $0 { d } else { $0.intValue.map(Double.init) } }
                         ?? 5)
             case "token_revoked": .tokenRevoked
+            case "bad_request": .badRequest
             case "rate_limited": .rateLimited(retryAfterMilliseconds: Int(json["retry_after"]?.intValue ?? 0))
             default: nil
             }
@@ -137,6 +141,7 @@ extension FakeState {
         case .truncatedBody, .delay: return nil
         case .connectionReset: return FakeResponse(status: 500, connection: .reset)
         case .tokenRevoked: return .unauthorized
+        case .badRequest: return .error(400, 40001, "Error parsing JSON model")
         case .rateLimited(let ms):
             // All four headers, as the gateway sends them with a real 429.
             let scope = Self.scope(method: request.method)

@@ -79,6 +79,10 @@ public struct JournalLogHandler: LogHandler {
         ]
         var custom = Self.fields(from: merged, prefix: fieldPrefix).map { ($0.0, clean($0.1)) }
         if let error = event.error { custom.append((fieldPrefix + "ERROR", clean("\(error)"))) }
+        if custom.contains(where: { $0.0 == "CODE_FILE" }) {
+            // A position given in the metadata (a rule file's file:line) replaces the Swift one.
+            fields.removeAll { ["CODE_FILE", "CODE_LINE", "CODE_FUNC"].contains($0.0) }
+        }
         fields += custom
 
         switch output {
@@ -111,6 +115,10 @@ public struct JournalLogHandler: LogHandler {
         }
     }
 
+    /// Metadata keys written as they are, without the prefix: `MESSAGE_ID`, and `CODE_FILE` /
+    /// `CODE_LINE` (which then replace the Swift source position).
+    public static let passThrough: Set<String> = ["MESSAGE_ID", "CODE_FILE", "CODE_LINE"]
+
     /// Journal fields for logger metadata, in a stable order.
     public static func fields(from metadata: Logger.Metadata, prefix: String) -> [(String, String)] {
         var out: [(String, String)] = []
@@ -125,7 +133,7 @@ public struct JournalLogHandler: LogHandler {
         }
         for key in metadata.keys.sorted() {
             var name = Journal.fieldName(key)
-            if name != "MESSAGE_ID", !name.hasPrefix(prefix) { name = prefix + name }
+            if !Self.passThrough.contains(name), !name.hasPrefix(prefix) { name = prefix + name }
             add(name, metadata[key]!)
         }
         return out

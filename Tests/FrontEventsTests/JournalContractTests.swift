@@ -137,6 +137,22 @@ func sample(_ kind: FrontEvent.Kind) -> (FrontEvent, [(String, String)], String,
             ],
             "reload failed, keeping the running configuration: rules.yaml:2:5: error", .error
         )
+    case .actionFailed:
+        e.failure = ActionFailureInfo(
+            rule: "Tag follows front", action: "system", target: "system.tag",
+            location: "/etc/pkfrontd/rules.yaml:12:9",
+            code: "400")
+        e.error = "PluralKit refused PATCH /systems/@me (400)"
+        return (
+            e,
+            head + [
+                ("PK_RULE", "Tag follows front"), ("PK_ACTION", "system"), ("PK_ERROR_CODE", "400"),
+                ("CODE_FILE", "/etc/pkfrontd/rules.yaml"), ("CODE_LINE", "12"),
+                ("PK_ERROR", "PluralKit refused PATCH /systems/@me (400)"),
+            ],
+            "/etc/pkfrontd/rules.yaml:12:9: rule 'Tag follows front' could not write system (system.tag), given up: PluralKit refused PATCH /systems/@me (400)",
+            .error
+        )
     }
 }
 
@@ -181,6 +197,18 @@ struct JournalContractTests {
                 .switch, .fronterAdded, .fronterRemoved, .firstFronterChanged, .frontCleared, .switchEdited,
                 .switchDeleted,
             ])
+    }
+
+    @Test("a switch pkfrontd logged itself says PK_OWN=1; events stored before the flag existed still decode")
+    func own() throws {
+        var (event, fields, _, _) = sample(.switch)
+        event.own = true
+        #expect(event.journalFields.map { "\($0.name)=\($0.value)" } == fields.map { "\($0.0)=\($0.1)" } + ["PK_OWN=1"])
+        #expect(try JSONDecoder().decode(FrontEvent.self, from: JSONEncoder().encode(event)).own)
+        event.own = false
+        let old = try JSONEncoder().encode(event)
+        #expect(!String(decoding: old, as: UTF8.self).contains("own"))
+        #expect(try JSONDecoder().decode(FrontEvent.self, from: old) == event)
     }
 
     @Test("events round-trip through the stored JSON, the daemon's details included")

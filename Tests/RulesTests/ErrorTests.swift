@@ -121,13 +121,13 @@ struct ErrorTests {
             name: "unknown trigger",
             yaml: "rules:\n  - name: a\n    when: swich\n    do: [ { log: hi } ]\n",
             expected: [
-                "3:11: error: unknown trigger 'swich' (did you mean 'switch'?); triggers are the events switch, fronter_added, fronter_removed, first_fronter_changed, front_cleared, switch_edited, switch_deleted, api_unreachable, api_recovered, token_rejected, token_accepted, state_reset, daemon_started, daemon_stopping, rules_reloaded, reload_failed, `fronting_for: DURATION` and `at: TIME`"
+                "3:11: error: unknown trigger 'swich' (did you mean 'switch'?); triggers are the events switch, fronter_added, fronter_removed, first_fronter_changed, front_cleared, switch_edited, switch_deleted, api_unreachable, api_recovered, token_rejected, token_accepted, state_reset, daemon_started, daemon_stopping, rules_reloaded, reload_failed, action_failed, `fronting_for: DURATION` and `at: TIME`"
             ]),
         Case(
             name: "trigger synonym",
             yaml: "rules:\n  - name: a\n    when: startup\n    do: [ { log: hi } ]\n",
             expected: [
-                "3:11: error: unknown trigger 'startup' (did you mean 'daemon_started'?); triggers are the events switch, fronter_added, fronter_removed, first_fronter_changed, front_cleared, switch_edited, switch_deleted, api_unreachable, api_recovered, token_rejected, token_accepted, state_reset, daemon_started, daemon_stopping, rules_reloaded, reload_failed, `fronting_for: DURATION` and `at: TIME`"
+                "3:11: error: unknown trigger 'startup' (did you mean 'daemon_started'?); triggers are the events switch, fronter_added, fronter_removed, first_fronter_changed, front_cleared, switch_edited, switch_deleted, api_unreachable, api_recovered, token_rejected, token_accepted, state_reset, daemon_started, daemon_stopping, rules_reloaded, reload_failed, action_failed, `fronting_for: DURATION` and `at: TIME`"
             ]),
         Case(
             name: "duration with a space",

@@ -44,6 +44,17 @@ let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
     .deletingLastPathComponent()
     .appendingPathComponent("rules/examples").path
 
+/// The daemon's services in a group for a test. A guard, not a measure: a service that ignores
+/// the graceful shutdown is cancelled (and the test fails with ServiceLifecycle's error) instead
+/// of hanging the run.
+func testServiceGroup(_ services: [any Service]) -> ServiceGroup {
+    var configuration = ServiceGroupConfiguration(
+        services: services.map { .init(service: $0) }, logger: Logger(label: "group") { _ in SwiftLogNoOpLogHandler() })
+    configuration.maximumGracefulShutdownDuration = .seconds(60)
+    configuration.maximumCancellationDuration = .seconds(30)
+    return ServiceGroup(configuration: configuration)
+}
+
 /// A daemon built by `DaemonAssembly` against the fake over a real socket, on a test clock,
 /// with a capturing notifier and logger, its services running in a `ServiceGroup`.
 struct DaemonHarness: Sendable {
@@ -90,14 +101,7 @@ struct DaemonHarness: Sendable {
             let (reloads, reload) = AsyncStream.makeStream(of: Void.self)
             let clock = TestClock<Duration>()
             let services = assembly.services(clock: clock, reloads: reloads, reload: { settings }, watchdog: nil)
-            var configuration = ServiceGroupConfiguration(
-                services: services.map { .init(service: $0) },
-                logger: Logger(label: "group") { _ in SwiftLogNoOpLogHandler() })
-            // A guard, not a measure: a service that ignores the graceful shutdown is cancelled
-            // (and the test fails with ServiceLifecycle's error) instead of hanging the run.
-            configuration.maximumGracefulShutdownDuration = .seconds(60)
-            configuration.maximumCancellationDuration = .seconds(30)
-            let group = ServiceGroup(configuration: configuration)
+            let group = testServiceGroup(services)
             let running = Task { try await group.run() }
             let harness = DaemonHarness(
                 fake: fake, assembly: assembly, log: log, entries: entries, clock: clock, reload: reload,

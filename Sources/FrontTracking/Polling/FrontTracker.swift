@@ -285,8 +285,13 @@ public actor FrontTracker {
             var previous = oldFront
             for s in collected.reversed() {
                 let now = try await refs(s.members, system: system)
-                events += SwitchDiff.switchEvents(
+                var made = SwitchDiff.switchEvents(
                     s, fronters: now, previous: previous, system: system, catchUp: catchUp)
+                if try store.isOwnSwitch(s) {
+                    // Logged by a rule: the front follows it, `when` rules do not run for it.
+                    for i in made.indices { made[i].own = true }
+                }
+                events += made
                 previous = now
             }
             st.known += collected
@@ -462,6 +467,22 @@ public actor FrontTracker {
         }
         stintMemo = (key, walk.starts)
         return walk.starts
+    }
+
+    /// The fronters before the current front (the members of the newest known switch older than
+    /// the front that lists other members), and when the fronter list last changed.
+    public func frontChange() -> (previous: [MemberRef], changed: Timestamp?) {
+        guard let st = state, let front = st.front else { return ([], nil) }
+        var changed = front.timestamp
+        for s in st.known.sorted(by: { $0.timestamp > $1.timestamp }) where s.timestamp <= front.timestamp {
+            guard s.id != front.id else { continue }
+            if s.members == front.members {
+                changed = s.timestamp
+                continue
+            }
+            return (s.members.map { members[$0] ?? MemberRef(id: $0) }, changed)
+        }
+        return ([], changed)
     }
 
     /// Stint starts found by paging past the known switches, for the front and window they were found for.

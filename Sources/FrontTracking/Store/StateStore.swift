@@ -139,6 +139,7 @@ public final class StateStore: Sendable {
                 t.primaryKey(["consumer", "seq"])
             }
         }
+        registerActionTables(&m)
         return m
     }
 

@@ -116,6 +116,12 @@ struct RunContext {
             if let before = e.before { v["before"] = switchVariables(before) }
             if let after = e.after { v["after"] = switchVariables(after) }
             if let error = e.error { v["error"] = error }
+            if let failure = e.failure {
+                v["failed"] = [
+                    "rule": failure.rule, "action": failure.action, "target": failure.target ?? "",
+                    "location": failure.location, "code": failure.code,
+                ]
+            }
             if let daemon = e.daemon {
                 v["version"] = daemon.version
                 v["rules_loaded"] = daemon.rulesLoaded

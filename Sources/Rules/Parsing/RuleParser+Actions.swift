@@ -39,8 +39,7 @@ extension RuleParser {
         ("description", .text(max: 1000, nullable: true)), ("pronouns", .text(max: 100, nullable: true)),
         ("color", .color),
         ("avatar_url", .url), ("webhook_avatar_url", .url), ("banner", .url), ("birthday", .birthday),
-        ("keep_proxy", .flag),
-        ("autoproxy_enabled", .flag), ("tts", .flag),
+        ("keep_proxy", .flag), ("tts", .flag),
     ]
     static let memberServerFields: [(String, FieldKind)] = [
         ("display_name", .text(max: 100, nullable: true)), ("avatar_url", .url), ("keep_proxy", .flag),
@@ -195,6 +194,13 @@ extension RuleParser {
     mutating func changes(_ node: YNode, _ what: String, _ spec: [(String, FieldKind)], extra: [String]) -> (
         NodeReader.Fields, [FieldChange]
     )? {
+        if what == "member", let key = node.mapping?.first(where: { $0.key.string == "autoproxy_enabled" })?.key {
+            reader.error(
+                key.location,
+                "`member:` cannot set autoproxy_enabled: PluralKit's API does not write it (use `pk;member NAME autoproxy off` in Discord, or an `autoproxy:` action)"
+            )
+            return nil
+        }
         guard let f = reader.fields(node, "`\(what):`", allowed: extra + spec.map(\.0)) else { return nil }
         var out: [FieldChange] = []
         var ok = true

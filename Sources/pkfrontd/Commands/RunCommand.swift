@@ -25,14 +25,26 @@ struct RunCommand: AsyncParsableCommand {
             turns every switch into events (switch, fronter_added, fronter_removed, \
             first_fronter_changed, front_cleared, switch_edited, switch_deleted, and the health \
             events api_unreachable, api_recovered, token_rejected, token_accepted, state_reset; and \
-            the daemon's own daemon_started, daemon_stopping, rules_reloaded, reload_failed), stores them in an outbox in \
+            the daemon's own daemon_started, daemon_stopping, rules_reloaded, reload_failed, \
+            action_failed), stores them in an outbox in \
             the state directory (state.sqlite) and writes each to the journal with PK_* fields: \
             journalctl -u pkfrontd PK_EVENT=switch, or PK_MEMBER_ID=<id>.
 
             With --rules (or PKFRONTD_RULES, or the config's rules), the rule file or directory is \
             loaded and checked at start (errors stop the start) and again on reload (an invalid \
-            file is refused and the running rules stay); see rules/README.md. This version checks \
-            rules but does not act on them yet.
+            file is refused and the running rules stay); see rules/README.md. The rules run on \
+            every event in order and on time (fronting_for, schedules, settle, quiet hours), and \
+            their PluralKit writes go through one persisted write queue: coalesced per field (one \
+            PATCH per target), skipped when PluralKit already holds the value, paced under the \
+            limits (a 429 waits, 5xx and timeouts get 3 tries in all, a 401 pauses the writes until \
+            a poll works again, a refused write fires action_failed). A while rule's release \
+            restores a field only if PluralKit still holds what the rule wrote. Switches a rule \
+            logged are journaled with PK_OWN=1 and do not trigger when rules. Each action \
+            performed, already set, deferred or failed has a journal entry with PK_RULE, PK_ACTION, \
+            PK_EVENT_SEQ, PK_ACTION_ID and the rule file's CODE_FILE/CODE_LINE. exec and webhook \
+            actions are not carried out by this version (a warning says so). --dry-run (or the \
+            rules' dry_run) reads and decides everything and writes nothing: the journal says \
+            "would set the system tag to '| Alex' (now '| Sam')".
 
             A first 401 is confirmed by a second try 30s later before token_rejected is logged; \
             once a poll works again, token_accepted. api_unreachable means the API itself is out \
@@ -46,7 +58,8 @@ struct RunCommand: AsyncParsableCommand {
             never written to the journal, stderr or the state database.
 
             Under systemd it reports READY=1 after the first poll, STATUS= with the fronters (and, \
-            during an outage, the time they were last seen) and the last poll's outcome, feeds the \
+            during an outage, the time they were last seen), the last poll's outcome, the active \
+            rules and the writes queued, feeds the \
             watchdog while the poll loop waits on purpose or polls within its bound (a hung poll \
             stops the feed, so systemd restarts it), reloads on SIGHUP (systemctl reload; a reload \
             that fails or takes over 30s keeps the running rules) and stops on SIGTERM. Without a \
@@ -71,7 +84,9 @@ struct RunCommand: AsyncParsableCommand {
         help: ArgumentHelp("System to track (repeatable; default the token's own system).", valueName: "ID"))
     var systems: [String] = []
 
-    @Flag(name: .customLong("dry-run"), help: "Log actions instead of performing them.")
+    @Flag(
+        name: .customLong("dry-run"),
+        help: "Read and decide everything, write nothing to PluralKit; the journal says what would be set.")
     var dryRun = false
 
     @Option(

@@ -1,3 +1,4 @@
+import Actions
 import FrontEvents
 import FrontTracking
 import Logging
@@ -30,14 +31,25 @@ final class DaemonAssembly: Sendable {
     let heartbeat = Heartbeat()
     let wakeJournal = Wakeup()
     let wakeStatus = Wakeup()
+    /// Remote values as last read or written (the rules and the write queue share it).
+    let remote = RemoteCache()
+    /// Wakes the rules consumer (new events, reloads).
+    let wakeRules = Doorbell()
+    /// Wakes the write queue (writes queued, a poll that worked).
+    let wakeWrites = Doorbell()
+    /// Member names for the journal's messages (the rules consumer keeps it current).
+    let memberNames = NameBook()
+    /// The write queue of the running services (tests reach its fault hook through it).
+    let writeQueue = Mutex<WriteQueue?>(nil)
 
     /// Builds the parts. Throws ``StartupFailure`` when the state database or the rules cannot
     /// be used (the caller exits 78).
     /// - Parameters:
     ///   - redact: applied to everything stored (the token is replaced by `[token]`).
+    ///   - rateLimit: the client's pacing (PluralKit's limits; tests on virtual time lift them).
     static func make(
         settings: DaemonSettings, credential: Credential, replay: Int, logger: Logger, notifier: Notifier,
-        redact: @escaping @Sendable (String) -> String
+        redact: @escaping @Sendable (String) -> String, rateLimit: RateLimitConfiguration = .init()
     ) throws -> DaemonAssembly {
         let store: StateStore
         do {
@@ -53,8 +65,10 @@ final class DaemonAssembly: Sendable {
                 description: "cannot start: \(error); `pkfrontd check \(settings.rules ?? "")` shows them too",
                 errno: 22)
         }
+        // 3 tries in all for a request (RULES-ENGINE.md, "Writes": the client's retries count).
         let configuration = PluralKitClient.Configuration(
-            baseURL: settings.apiURL, userAgent: "pkfrontd/\(PKFrontd.version) (+https://pluralkit.me)")
+            baseURL: settings.apiURL, userAgent: "pkfrontd/\(PKFrontd.version) (+https://pluralkit.me)",
+            rateLimit: rateLimit, retry: RetryPolicy(maxRetries: 2))
         let client = PluralKitClient(token: Token(credential.reveal()), configuration: configuration, logger: logger)
         let tracker = FrontTracker(client: client, store: store, configuration: .init(replay: replay), logger: logger)
         return DaemonAssembly(
@@ -91,11 +105,15 @@ final class DaemonAssembly: Sendable {
     ///   - reloads: one element per reload request (SIGHUP in the daemon).
     ///   - reload: re-reads the configuration.
     ///   - watchdog: the manager's watchdog interval, when it asked for one.
+    ///   - now: the wall time (tests derive it from their clock).
     func services<C: Clock<Duration>, Reloads: AsyncSequence & Sendable>(
-        clock: C, reloads: Reloads, reload: @escaping @Sendable () throws -> DaemonSettings, watchdog: Duration?
+        clock: C, reloads: Reloads, reload: @escaping @Sendable () throws -> DaemonSettings, watchdog: Duration?,
+        now: @escaping @Sendable () -> Timestamp = { .now }
     ) -> [any Service] where Reloads.Element: Sendable {
-        let events = DaemonEvents(store: store, logger: logger, info: { [self] in info() }, journal: wakeJournal)
+        var events = DaemonEvents(store: store, logger: logger, info: { [self] in info() }, journal: wakeJournal)
+        events.rules = wakeRules
         let interval = settings.withLock { $0.pollInterval }
+        let (runner, queue) = rulesParts(events: events, now: now)
         var services: [any Service] = [
             JournalService(
                 consumer: EventJournal.consumer(store: store, logger: logger), wake: wakeJournal, logger: logger),
@@ -109,8 +127,11 @@ final class DaemonAssembly: Sendable {
                 schedule: PollLoop.Schedule(
                     interval: interval, tickBound: PollService.tickBound(for: client.configuration)),
                 clock: clock, heartbeat: heartbeat, status: status, wakeJournal: wakeJournal, wakeStatus: wakeStatus,
-                names: NameWatch(), rules: rules, logger: logger),
+                names: NameWatch(), rules: rules, logger: logger, after: [wakeRules, wakeWrites]),
         ]
+        // Before polling (so they stop after it): the rules consumer, then the write queue.
+        services.insert(WakeLoopService(work: { await runner.step() }, bell: wakeRules, clock: clock, now: now), at: 3)
+        services.insert(WakeLoopService(work: { await queue.drain() }, bell: wakeWrites, clock: clock, now: now), at: 4)
         if let watchdog {
             services.append(
                 WatchdogService(
@@ -118,6 +139,32 @@ final class DaemonAssembly: Sendable {
                     hungMetadata: Logger.Metadata(journal: JournalEntry.watchdogStarved.fields)))
         }
         return services
+    }
+
+    /// The rules consumer and the write queue over the assembly's store, client and tracker.
+    func rulesParts(events: DaemonEvents, now: @escaping @Sendable () -> Timestamp) -> (RulesRunner, WriteQueue) {
+        let names = memberNames
+        let journal = ActionJournal(logger: logger) { id in names.name(id) }
+        let dryRun = settings.withLock { $0.dryRun }
+        let runner = RulesRunner(
+            store: store, tracker: tracker, client: client, rules: rules, cache: remote, journal: journal,
+            status: status, dryRun: dryRun, writes: wakeWrites, memberNames: memberNames, logger: logger, now: now)
+        let (tracker, rules, wakeStatus) = (tracker, rules, wakeStatus)
+        let queue = WriteQueue(
+            store: store, client: client, cache: remote,
+            names: { (rules.current.withLock { $0 }, (try? await tracker.names())?.members ?? []) },
+            report: { report in
+                if let (failure, error) = journal.write(report) {
+                    events.append(.actionFailed, error: error, failure: failure)
+                }
+                wakeStatus.signal()
+            },
+            lastPoll: { await tracker.lastSuccess },
+            membersChanged: {
+                if let system = await tracker.system { try? await tracker.refreshMembers(system: system) }
+            }, now: now)
+        writeQueue.withLock { $0 = queue }
+        return (runner, queue)
     }
 
     /// Runs the services until SIGTERM or SIGINT (or `shutdown` in tests); then shuts the client down.

@@ -12,10 +12,14 @@ final class DaemonStatus: Sendable {
     let ready = Mutex(false)
     let reloads = Mutex(0)
     let lastOutcome = Mutex("starting")
+    /// Whether a poll has worked and been taken in (its front and events are there).
+    let polled = Mutex(false)
     /// When the last poll failed: the time of the last successful one (the front shown is as of then).
     let staleSince = Mutex<Timestamp??>(nil)
     /// When a poll worked again after the token was rejected.
     let tokenAcceptedAt = Mutex<Timestamp?>(nil)
+    /// The rules' part of the status: active rules and queued writes (nil: no rules).
+    let rules = Mutex<String?>(nil)
     private let rejected = Mutex(false)
 
     /// Takes in one poll's result (`lastSuccess`: when a poll last worked).
@@ -33,6 +37,7 @@ final class DaemonStatus: Sendable {
         if !failing, wasRejected { tokenAcceptedAt.withLock { $0 = lastSuccess } }
         if failing { tokenAcceptedAt.withLock { $0 = nil } }
         staleSince.withLock { $0 = failing ? .some(lastSuccess) : nil }
+        if !failing { polled.withLock { $0 = true } }
         var text = Self.describe(result)
         if let accepted = tokenAcceptedAt.withLock({ $0 }) {
             text = "token accepted again at \(Self.clockTime(accepted)); " + text
@@ -70,6 +75,7 @@ final class DaemonStatus: Sendable {
             text += stale.map { " (as of \(Self.clockTime($0)))" } ?? " (not polled yet)"
         }
         text += "; " + lastOutcome.withLock { $0 }
+        if let rules = rules.withLock({ $0 }) { text += "; " + rules }
         let reloads = reloads.withLock { $0 }
         if reloads > 0 { text += "; reloads: \(reloads)" }
         return text
@@ -79,8 +85,24 @@ final class DaemonStatus: Sendable {
 /// The rules in force (swapped on a reload only when the new ones are valid).
 final class LoadedRules: Sendable {
     let current: Mutex<RuleSet?>
+    /// Counts changes (a reload, names re-bound), so the rules consumer knows to take them in.
+    private let changes = Mutex(0)
     init(_ rules: RuleSet?) { current = Mutex(rules) }
     var count: Int { current.withLock { $0?.rules.count ?? 0 } }
+
+    /// Puts new rules in force.
+    func replace(_ rules: RuleSet?) {
+        current.withLock { $0 = rules }
+        changed()
+    }
+
+    /// Notes that the rules in force changed in place.
+    func changed() { changes.withLock { $0 += 1 } }
+
+    /// The rules in force and the change count they go with.
+    var snapshot: (RuleSet?, Int) {
+        current.withLock { rules in (rules, changes.withLock { $0 }) }
+    }
 }
 
 /// Re-binds the rules' member and group names whenever the tracker has reloaded its lists, so
@@ -104,6 +126,7 @@ final class NameWatch: Sendable {
             return refreshed.renames.map { (.notice, $0.description) }
                 + refreshed.problems.map { (.warning, $0.description) }
         }
+        rules.changed()
         for (level, message) in notes where state.withLock({ $0.logged.insert(message).inserted }) {
             logger.log(level: level, "\(message)")
         }

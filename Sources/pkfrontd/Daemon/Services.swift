@@ -1,3 +1,4 @@
+import Actions
 import FrontEvents
 import FrontTracking
 import Logging
@@ -15,11 +16,14 @@ struct DaemonEvents: Sendable {
     let info: @Sendable () -> DaemonInfo
     /// Wakes the journal writer.
     let journal: Wakeup
+    /// Wakes the rules consumer.
+    var rules: Doorbell?
 
-    func append(_ kind: FrontEvent.Kind, error: String? = nil) {
+    func append(_ kind: FrontEvent.Kind, error: String? = nil, failure: ActionFailureInfo? = nil) {
         var event = FrontEvent(kind: kind, system: "")
-        event.daemon = info()
+        if failure == nil { event.daemon = info() }
         event.error = error
+        event.failure = failure
         do {
             try store.appendOnly([event])
         } catch {
@@ -31,6 +35,28 @@ struct DaemonEvents: Sendable {
                 metadata: Logger.Metadata(journal: fields))
         }
         journal.signal()
+        rules?.ring()
+    }
+}
+
+/// A service that does its work, then sleeps until it is rung or until the time its work
+/// returned: the rules consumer (rung by new events and reloads; it wakes for the engine's
+/// deadlines) and the write queue (rung when writes are queued and after each poll; it wakes
+/// when a held write may go). On stop the write queue's writes stay in the state database.
+struct WakeLoopService<C: Clock<Duration>>: Service {
+    /// One round of work; returns when to be woken at the latest (nil: only when rung).
+    let work: @Sendable () async -> Timestamp?
+    let bell: Doorbell
+    let clock: C
+    let now: @Sendable () -> Timestamp
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let next = await work()
+                await bell.wait(until: next, now: now, clock: clock)
+            }
+        }
     }
 }
 
@@ -67,12 +93,14 @@ struct PollService: Service {
 
     init<C: Clock<Duration>>(
         tracker: FrontTracker, schedule: PollLoop.Schedule, clock: C, heartbeat: Heartbeat, status: DaemonStatus,
-        wakeJournal: Wakeup, wakeStatus: Wakeup, names: NameWatch, rules: LoadedRules, logger: Logger
+        wakeJournal: Wakeup, wakeStatus: Wakeup, names: NameWatch, rules: LoadedRules, logger: Logger,
+        after: [Doorbell] = []
     ) {
         let loop = Self.pollLoop(tracker: tracker, schedule: schedule, clock: clock, heartbeat: heartbeat) { result in
             await names.refresh(tracker: tracker, rules: rules, logger: logger)
             status.record(result, at: await tracker.lastSuccess)
             wakeJournal.signal()
+            for bell in after { bell.ring() }
             wakeStatus.signal()
         }
         self.loop = loop
@@ -165,7 +193,7 @@ struct ReloadService<Signals: AsyncSequence & Sendable>: Service where Signals.E
                 let loaded = try await RuleLoading.offThePool(bound: bound) {
                     try RuleLoading.load(fresh, names: names, logger: logger)
                 }
-                rules.current.withLock { $0 = loaded }
+                rules.replace(loaded)
                 adopt(fresh)
                 status.reloads.withLock { $0 += 1 }
                 events.append(.rulesReloaded)
