@@ -187,7 +187,7 @@ struct ServicesTests {
             // READY=1 comes after the first poll, with the status line; daemon_started went through the outbox.
             #expect(await eventually { log.kinds.contains("READY") })
             #expect(log.all.first?["READY"] == "1")
-            #expect(log.all.first?["STATUS"] == "Fronting: Alex; first poll ok")
+            #expect(log.all.first?["STATUS"] == "Fronting: Alex; first poll ok; 1 rule active")
             #expect(try await eventually { try store.allEvents().first?.kind == .daemonStarted })
             #expect(await eventually { entries.all.contains { $0.event == "daemon_started" && $0.seq == "1" } })
 

@@ -114,6 +114,12 @@ final class DaemonAssembly: Sendable {
         events.rules = wakeRules
         let interval = settings.withLock { $0.pollInterval }
         let (runner, queue) = rulesParts(events: events, now: now)
+        // In the first STATUS= already (the rules consumer keeps it current after each step).
+        if let loaded = rules.current.withLock({ $0 }) {
+            let queued = (try? store.queuedWrites().count) ?? 0
+            let dryRun = settings.withLock { $0.dryRun }
+            status.rules.withLock { $0 = RulesRunner.summary(loaded, queued: queued, dryRun: dryRun) }
+        }
         var services: [any Service] = [
             JournalService(
                 consumer: EventJournal.consumer(store: store, logger: logger), wake: wakeJournal, logger: logger),

@@ -161,12 +161,18 @@ actor RulesRunner {
 
     /// `STATUS=`: how many rules are active, and the writes waiting.
     private func publish(_ set: RuleSet) {
+        status.rules.withLock {
+            $0 = Self.summary(set, queued: (try? store.queuedWrites().count) ?? 0, dryRun: dryRun)
+        }
+    }
+
+    /// "3 rules active, 1 write queued (dry run)".
+    static func summary(_ set: RuleSet, queued: Int, dryRun: Bool) -> String {
         let active = set.rules.filter(\.enabled).count
-        let waiting = (try? store.queuedWrites().count) ?? 0
         var text = "\(active) rule\(active == 1 ? "" : "s") active"
-        if waiting > 0 { text += ", \(waiting) write\(waiting == 1 ? "" : "s") queued" }
+        if queued > 0 { text += ", \(queued) write\(queued == 1 ? "" : "s") queued" }
         if dryRun || set.settings.dryRun { text += " (dry run)" }
-        status.rules.withLock { $0 = text }
+        return text
     }
 
     // MARK: - What the engine is given
