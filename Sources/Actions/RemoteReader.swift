@@ -39,7 +39,7 @@ public struct RemoteReader: Sendable {
             }
             guard let object = fetched[target] ?? nil else { continue }
             // The models leave empty fields out of their JSON: a field the object lacks is empty.
-            guard let text = Self.text(object[field] ?? .null) else { continue }
+            guard let text = Self.text(object[field] ?? .null, field: field) else { continue }
             out[key] = text
         }
         return out
@@ -73,6 +73,15 @@ public struct RemoteReader: Sendable {
     /// A model as its API JSON object.
     static func object(_ value: some Encodable) throws -> [String: JSONValue] {
         try JSONDecoder().decode([String: JSONValue].self, from: JSONEncoder().encode(value))
+    }
+
+    /// A field's value as the rules write it: `text(_:)`, and a birthday with a hidden year
+    /// (PluralKit answers `0004-03-14`) as `03-14`, so an unchanged birthday reads as already set.
+    public static func text(_ value: JSONValue, field: String) -> String?? {
+        if field == "birthday", case .string(let s) = value, s.hasPrefix("0004-") {
+            return .some(String(s.dropFirst(5)))
+        }
+        return text(value)
     }
 
     /// A field's value as the engine writes it (nil: empty; yes/no fields as `true`/`false`);

@@ -136,7 +136,9 @@ public actor WriteQueue {
             }
         }
         guard !halted, pausedAfter == nil, let left = try? store.queuedWrites() else { return nil }
-        return left.compactMap { $0.notBefore ?? now() }.min()
+        // What is left without a time could not be recorded as done (or came in meanwhile, and
+        // rang): try again in a second rather than at once.
+        return left.map { $0.notBefore ?? now().adding(.seconds(1)) }.min()
     }
 
     // MARK: - PATCH
@@ -150,7 +152,7 @@ public actor WriteQueue {
                 let object = try await reader.fields(of: ref) ?? [:]
                 var read: [String: String?] = [:]
                 for (field, value) in object {
-                    if let text = RemoteReader.text(value) { read["\(target).\(field)"] = text }
+                    if let text = RemoteReader.text(value, field: field) { read["\(target).\(field)"] = text }
                 }
                 // The models leave empty fields out of their JSON: a field the object lacks is empty.
                 for w in group where read[w.key] == nil { read[w.key] = .some(nil) }

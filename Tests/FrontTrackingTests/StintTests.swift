@@ -41,7 +41,7 @@ struct StintTests {
         }
     }
 
-    @Test("a stint older than the known switches is found by paging back, once, and remembered")
+    @Test("a stint older than the known switches is found by paging back, once, and remembered across restarts")
     func pagingBack() async throws {
         try await withTracker { env in
             try env.fake.deleteAllSwitches()
@@ -61,6 +61,12 @@ struct StintTests {
             env.fake.clearRequestLog()
             #expect(try await tracker.stintStarts() == starts)
             #expect(env.fake.requestLog.isEmpty)
+            // After a restart (a new tracker on the same state database): stored, not paged again.
+            let restarted = try env.tracker()
+            _ = await restarted.tick()
+            env.fake.clearRequestLog()
+            #expect(try await restarted.stintStarts() == starts)
+            #expect(!env.fake.requestLog.contains { $0.path.hasSuffix("/switches") })
         }
     }
 

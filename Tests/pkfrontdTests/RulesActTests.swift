@@ -12,6 +12,7 @@ import Rules
 import Synchronization
 import Testing
 
+@testable import FrontTracking
 @testable import pkfrontd
 
 /// Rule files for the tests: a tag rule, a server display name and autoproxy on every switch.
@@ -367,6 +368,58 @@ struct RulesActTests {
             #expect(await Self.settle(d, fixture) { Self.tag(fixture) == "| Sam" })
             try await d.stop()
             #expect(fixture.writes().count == 1)
+        }
+    }
+
+    @Test("reload: a value deferred by quiet hours survives it and is written when they end")
+    func reloadKeepsDeferred() async throws {
+        let yaml = RuleTexts.tag.replacingOccurrences(
+            of: "  settle: 0s", with: "  settle: 0s\n  quiet_hours: { from: \"08:00\", to: \"09:00\", mode: defer }")
+        try await Self.scenario(yaml) { fixture, time, scratch, d in
+            try fixture.fake.logSwitch(members: ["Sam"])
+            #expect(
+                await Self.run(d, fixture, seconds: 60) {
+                    d.ruleLines.contains { $0.contains("deferred by quiet hours") }
+                }, "\(d.ruleLines)")
+            d.reload.yield()
+            #expect(
+                await Self.run(d, fixture, seconds: 30) {
+                    try d.store.allEvents().contains { $0.kind == .rulesReloaded }
+                })
+            #expect(fixture.writes().isEmpty, "held until 09:00")
+            // 08:50 + 10 min: quiet hours end.
+            #expect(await Self.run(d, fixture, seconds: 600) { Self.tag(fixture) == "| Sam" })
+            try await d.stop()
+            #expect(fixture.writes() == [#"PATCH /v2/systems/@me {"tag":"| Sam"}"#])
+        }
+    }
+
+    @Test("a failure to store the decisions leaves the event unacknowledged: it is decided again, written once")
+    func decisionsNotStored() async throws {
+        try await Self.scenario(RuleTexts.tag) { fixture, time, scratch, d in
+            let failures = Mutex(1)
+            struct Full: Error {}
+            d.store.fault.withLock {
+                $0 = { operation in
+                    guard operation == .commitDecisions else { return }
+                    if failures.withLock({ n in
+                        defer { n -= 1 }
+                        return n > 0
+                    }) {
+                        throw Full()
+                    }
+                }
+            }
+            try fixture.fake.logSwitch(members: ["Sam"])
+            #expect(await Self.run(d, fixture, seconds: 90) { Self.tag(fixture) == "| Sam" })
+            try await d.stop()
+            #expect(failures.withLock { $0 } < 0, "the first store of the decisions failed")
+            #expect(d.entries.lines.contains { $0.contains("storing the rules' decisions failed") })
+            #expect(fixture.writes() == [#"PATCH /v2/systems/@me {"tag":"| Sam"}"#])
+            let runs = try d.store.recentDecisions(rule: "Tag", limit: 100).filter { $0.kind == .ran }
+            #expect(runs.count == 1)
+            let switchSeq = try #require(try d.store.allEvents().first { $0.kind == .switch }?.seq)
+            #expect(try d.store.acknowledged(consumer: StateStore.rulesConsumer) >= switchSeq)
         }
     }
 }

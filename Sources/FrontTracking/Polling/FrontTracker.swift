@@ -450,8 +450,9 @@ public actor FrontTracker {
     /// Each current fronter's stint start (what `fronting_for` and `front_duration` measure):
     /// from the known recent switches, and when a stint goes back past them, from the history
     /// paged back as far as it needs (newest first, under the client's limiter; remembered until
-    /// the front or the known window changes). Edits and deletions of known switches count at
-    /// once, since the known switches are what the last poll saw. Empty before the first poll.
+    /// the front or the known window changes, and stored, so a restart does not page again). Edits
+    /// and deletions of known switches count at once, since the known switches are what the last
+    /// poll saw. Empty before the first poll.
     public func stintStarts() async throws -> [MemberID: Timestamp] {
         guard let st = state, let front = st.front else { return [:] }
         let older = st.known.filter { $0.id != front.id && $0.timestamp <= front.timestamp }
@@ -462,10 +463,16 @@ public actor FrontTracker {
         let oldest = older.last ?? front
         let key = "\(front.id)|\(front.timestamp)|\(oldest.id)|\(oldest.timestamp)"
         if let memo = stintMemo, memo.key == key { return memo.starts }
+        if let system = systemID, let stored = try? store.stintStarts(system: system), stored.key == key {
+            // Found by an earlier run for this same front and window: no paging after a restart.
+            stintMemo = stored
+            return stored.starts
+        }
         for try await s in client.switchHistory(before: oldest.timestamp) {
             guard walk.older(TrackedSwitch(s)) else { break }
         }
         stintMemo = (key, walk.starts)
+        if let system = systemID { try? store.saveStintStarts(system: system, key: key, starts: walk.starts) }
         return walk.starts
     }
 

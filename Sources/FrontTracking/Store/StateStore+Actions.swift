@@ -31,7 +31,7 @@ extension StateStore: ActionStore {
     }
 
     public func commit(_ batch: DecisionBatch) throws {
-        try check(.commit)
+        try check(.commitDecisions)
         try pool.write { db in
             try db.execute(
                 sql:
@@ -154,6 +154,34 @@ extension StateStore: ActionStore {
         }
     }
 
+    /// The stint starts the tracker found by paging back through history, with the front and
+    /// window they were found for (`key`), or nil.
+    public func stintStarts(system: String) throws -> (key: String, starts: [MemberID: Timestamp])? {
+        try pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT key, starts FROM stint_memo WHERE system = ?", arguments: [system]),
+                let text = row["starts"] as String?,
+                let starts = try? Self.decode([String: Timestamp].self, text)
+            else { return nil }
+            var out: [MemberID: Timestamp] = [:]
+            for (id, t) in starts { if let m = MemberID(id) { out[m] = t } }
+            return (row["key"], out)
+        }
+    }
+
+    /// Stores the stint starts found for a front and window (replacing older ones).
+    public func saveStintStarts(system: String, key: String, starts: [MemberID: Timestamp]) throws {
+        let text = try Self.json(
+            Dictionary(starts.map { ($0.key.rawValue, $0.value) }, uniquingKeysWith: { a, _ in a }))
+        try pool.write { db in
+            try db.execute(
+                sql:
+                    "INSERT INTO stint_memo (system, key, starts) VALUES (?, ?, ?) ON CONFLICT(system) DO UPDATE SET key = excluded.key, starts = excluded.starts",
+                arguments: [system, key, text])
+        }
+    }
+
     static func registerActionTables(_ m: inout DatabaseMigrator) {
         m.registerMigration("v3") { db in
             // The rules engine: its state, its decision records, the write queue, own writes.
@@ -186,6 +214,12 @@ extension StateStore: ActionStore {
                 t.column("ts", .integer).notNull()
             }
             try db.create(index: "own_write_switch", on: "own_write", columns: ["switch_id"])
+            // The tracker's stint starts found by paging history, for the front they were found for.
+            try db.create(table: "stint_memo") { t in
+                t.primaryKey("system", .text)
+                t.column("key", .text).notNull()
+                t.column("starts", .text).notNull()
+            }
         }
     }
 }

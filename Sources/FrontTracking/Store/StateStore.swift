@@ -24,7 +24,7 @@ public final class StateStore: Sendable {
     /// Applied to every text stored in the outbox (the last line of defence against secrets).
     let redact: @Sendable (String) -> String
     /// The operations a test can make fail (see `fault`).
-    enum Operation: Sendable { case readState, commit, acknowledge }
+    enum Operation: Sendable { case readState, commit, acknowledge, commitDecisions }
     /// Test hook: called before each such operation; throwing simulates a failure there (busy,
     /// I/O, a full disk).
     let fault = Mutex<(@Sendable (Operation) throws -> Void)?>(nil)

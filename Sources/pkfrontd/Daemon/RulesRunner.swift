@@ -189,9 +189,9 @@ actor RulesRunner {
         }
         var zone = set.settings.timezone.flatMap(TimeZone.init(identifier:))
         if zone == nil {
-            if systemZone == nil {
-                let settings = try? await client.getSystemSettings()
-                systemZone = .some(settings?.timezone.flatMap { TimeZone(identifier: $0.identifier) })
+            if systemZone == nil, let settings = try? await client.getSystemSettings() {
+                // The system's time zone (PluralKit's settings), read once it answers.
+                systemZone = .some(settings.timezone.flatMap { TimeZone(identifier: $0.identifier) })
             }
             zone = (systemZone ?? nil) ?? TimeZone.current
         }
