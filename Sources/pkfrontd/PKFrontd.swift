@@ -21,6 +21,9 @@ struct PKFrontd: AsyncParsableCommand {
             history and demo arrive in later releases.
             """,
         version: "pkfrontd \(version) (PluralKit.swift \(PluralKitClient.version))",
-        subcommands: [RunCommand.self, CheckCommand.self, SimulateCommand.self, FakeAPICommand.self]
+        subcommands: [
+            RunCommand.self, CheckCommand.self, SimulateCommand.self, WhyCommand.self, PendingCommand.self,
+            FakeAPICommand.self,
+        ]
     )
 }

@@ -134,6 +134,13 @@ extension StateStore: ActionStore {
         }
     }
 
+    /// The names of the rules with recorded decisions, sorted.
+    public func decisionRules() throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT rule FROM decision_log WHERE rule IS NOT NULL ORDER BY rule")
+        }
+    }
+
     /// Whether a switch the tracker found was logged by pkfrontd: its id was recorded, or an
     /// intent to log exactly these members was recorded within two minutes of its time (the
     /// process may have died before the id came back).

@@ -1,7 +1,7 @@
 /// "did you mean" suggestions for misspelt words.
-enum Suggest {
+public enum Suggest {
     /// The candidate closest to `word`, if it is close enough to be a likely typo.
-    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+    public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         let w = word.lowercased()
         var best: (String, Int)?
         for c in candidates {
@@ -18,7 +18,7 @@ enum Suggest {
     }
 
     /// ` (did you mean 'x'?)` or an empty string.
-    static func hint(_ word: String, _ candidates: some Sequence<String>) -> String {
+    public static func hint(_ word: String, _ candidates: some Sequence<String>) -> String {
         closest(to: word, in: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 
