@@ -72,6 +72,7 @@ struct StateCommandsTests {
             let pending = try await cli.pkfrontd(["pending", "--state-dir", scratch.state], in: scratch.path)
             #expect(pending.status == 0, "\(pending.stderr)")
             let text = pending.stdout
+            #expect(text.hasPrefix("rules paused by the circuit breaker: none\n"), "\(text)")
             #expect(text.contains("fronting_for deadlines armed:\n"), "\(text)")
             #expect(text.contains("Long front (member:"), "\(text)")
             #expect(text.contains("next schedule times:\n"), "\(text)")

@@ -92,6 +92,21 @@ public struct EngineState: Sendable, Hashable, Codable {
         public var event: DecisionRecord.EventRef?
     }
 
+    /// The circuit breaker (RULES-ENGINE.md, "Our own writes and loops"): per rule, when its
+    /// recent runs performed an action other than `log` (the last 5 minutes).
+    public var breakerRuns: [String: [Timestamp]] {
+        get { storedBreakerRuns ?? [:] }
+        set { storedBreakerRuns = newValue.isEmpty ? nil : newValue }
+    }
+    /// Rules the circuit breaker paused, and until when.
+    public var paused: [String: Timestamp] {
+        get { storedPaused ?? [:] }
+        set { storedPaused = newValue.isEmpty ? nil : newValue }
+    }
+    // Stored only when set, so that states stored before the breaker existed still decode.
+    var storedBreakerRuns: [String: [Timestamp]]?
+    var storedPaused: [String: Timestamp]?
+
     /// An empty state (a first start).
     public init() {}
 

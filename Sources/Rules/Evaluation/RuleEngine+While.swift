@@ -11,6 +11,7 @@ extension RuleEngine {
         front: EngineFront, context: EngineContext, now: Timestamp, event: DecisionRecord.EventRef
     ) -> [DecisionRecord] {
         var records: [DecisionRecord] = []
+        state.paused = state.paused.filter { $0.value > now }
         let current = Set(rules.rules.filter { if case .while = $0.activation { true } else { false } }.map(\.name))
         for gone in state.holding.sorted() where !current.contains(gone) && !gone.hasPrefix("dry:") {
             records.append(
@@ -29,7 +30,14 @@ extension RuleEngine {
             let holds = run.evaluate(condition, variables, into: &conditions)
             let held = state.holding.contains(key)
             let time = Self.iso(now, context.timeZone)
-            if holds, !held {
+            if holds, !held, !dry, let until = state.paused[rule.name], until > now {
+                // Paused by the circuit breaker: it does not take hold (it may once the pause ends).
+                records.append(
+                    DecisionRecord(
+                        time: time, kind: .notRun, rule: rule.name, event: event, reason: .circuitBreaker,
+                        note: "paused by the circuit breaker until \(Self.iso(until, context.timeZone))"))
+                continue
+            } else if holds, !held {
                 state.holding.insert(key)
                 let actions = run.outcomes(rule.actions, variables)
                 if dry {
@@ -64,6 +72,9 @@ extension RuleEngine {
                         conditions: conditions.isEmpty ? nil : conditions,
                         note: equal.isEmpty
                             ? nil : "already set, not written: " + equal.compactMap(\.key).joined(separator: ", ")))
+                if let trip = countForBreaker(rule.name, now: now, zone: context.timeZone, event: event) {
+                    records.append(trip)
+                }
             } else if !holds, held {
                 state.holding.remove(key)
                 if dry { continue }

@@ -285,6 +285,13 @@ public struct RuleEngine: Sendable {
                 conditions: conditions, note: note)
         }
         guard rule.enabled else { return [record(.notRun, .disabled)] }
+        if let until = state.paused[rule.name] {
+            if until > run.now {
+                let when = Self.iso(until, run.context.timeZone)
+                return [record(.notRun, .circuitBreaker, note: "paused by the circuit breaker until \(when)")]
+            }
+            state.paused[rule.name] = nil
+        }
         switch catchUp {
         case .skip(let why): return [record(.notRun, .catchUpSkipped, note: why)]
         case .own: return [record(.notRun, .ownWrite, note: "the daemon's own switch")]
@@ -331,7 +338,44 @@ public struct RuleEngine: Sendable {
         if rule.dryRun || rules.settings.dryRun {
             return [record(.notRun, .dryRun, actions: actions, conditions: shownConditions, note: note)]
         }
-        return [record(.ran, actions: actions, conditions: shownConditions, note: note)]
+        var out = [record(.ran, actions: actions, conditions: shownConditions, note: note)]
+        if actions.contains(where: { $0.action != "log" }),
+            let trip = countForBreaker(rule.name, now: run.now, zone: run.context.timeZone, event: run.event)
+        {
+            out.append(trip)
+        }
+        return out
+    }
+
+    /// How many runs with an action other than `log` a rule may make in ``breakerWindow``.
+    public static let breakerLimit = 10
+    /// The circuit breaker's window.
+    public static let breakerWindow: Duration = .seconds(5 * 60)
+    /// How long a tripped rule is paused.
+    public static let breakerPause: Duration = .seconds(15 * 60)
+
+    /// Counts a run that acted (several at one instant count once); past ``breakerLimit`` in
+    /// ``breakerWindow`` the rule is paused for ``breakerPause`` and the record saying so is returned.
+    mutating func countForBreaker(
+        _ name: String, now: Timestamp, zone: TimeZone, event: DecisionRecord.EventRef?
+    ) -> DecisionRecord? {
+        var runs = (state.breakerRuns[name] ?? []).filter { $0.adding(Self.breakerWindow) > now }
+        // Runs decided at one instant (the switches one poll found, a catch-up) count once: a
+        // loop feeds itself through later steps, a burst of outside switches arrives together.
+        guard runs.last != now else { return nil }
+        runs.append(now)
+        guard runs.count > Self.breakerLimit else {
+            state.breakerRuns[name] = runs
+            return nil
+        }
+        state.breakerRuns[name] = nil
+        let until = now.adding(Self.breakerPause)
+        state.paused[name] = until
+        return DecisionRecord(
+            time: Self.iso(now, zone), kind: .notRun, rule: name, event: event, reason: .circuitBreaker,
+            note:
+                "circuit breaker tripped: \(runs.count) runs with actions other than log in 5 minutes; paused until \(Self.iso(until, zone)) (does the rule react to its own writes or failures?)"
+        )
     }
 
     // MARK: - fronting_for

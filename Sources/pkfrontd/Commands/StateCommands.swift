@@ -124,8 +124,10 @@ struct PendingCommand: AsyncParsableCommand {
             Reads the rule engine's state and the write queue from the daemon's state database \
             (safe while it runs): the fronting_for deadlines armed, the next time of each \
             schedule, runs waiting for the front to settle, the while rules that hold and what \
-            each would restore, values held back by quiet hours, and the PluralKit writes queued \
-            with why they wait (a rate limit or a retry, with the time they may go).
+            each would restore, values held back by quiet hours, the PluralKit writes queued \
+            with why they wait (a rate limit or a retry, with the time they may go), and the rules \
+            the circuit breaker paused (more than 10 runs with actions other than log in 5 \
+            minutes pause a rule for 15).
 
             Example: pkfrontd pending --json
             """)
@@ -182,6 +184,11 @@ struct PendingCommand: AsyncParsableCommand {
                 case notBefore = "not_before"
             }
         }
+        struct Paused: Encodable {
+            var rule: String
+            var until: Timestamp
+        }
+        var paused: [Paused] = []
         var deadlines: [Deadline] = []
         var schedules: [Schedule] = []
         var settling: [Settling] = []
@@ -201,8 +208,11 @@ struct PendingCommand: AsyncParsableCommand {
         }
     }
 
-    static func report(_ state: EngineState, writes: [QueuedWrite]) -> Report {
+    static func report(_ state: EngineState, writes: [QueuedWrite], now: Timestamp = .now) -> Report {
         var r = Report()
+        r.paused = state.paused.filter { $0.value > now }.sorted { $0.key < $1.key }.map {
+            .init(rule: $0.key, until: $0.value)
+        }
         for key in state.armed.sorted() {
             // rule|subject|seconds|stint start (the rule's name may hold '|').
             let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
@@ -254,6 +264,9 @@ struct PendingCommand: AsyncParsableCommand {
         func section(_ title: String, _ lines: [String]) {
             out += title + (lines.isEmpty ? ": none\n" : ":\n") + lines.map { "  " + $0 + "\n" }.joined()
         }
+        section(
+            "rules paused by the circuit breaker",
+            r.paused.map { "\($0.rule) until \(StateReading.shown($0.until))" })
         section(
             "fronting_for deadlines armed",
             r.deadlines.map {

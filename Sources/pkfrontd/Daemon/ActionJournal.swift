@@ -66,6 +66,11 @@ struct ActionJournal: Sendable {
                         : "changed by hand, not restored: \(name(outcome.target ?? "")) \(field(outcome.field ?? "")) is '\(outcome.value ?? "")'"
                     logger.info("rule '\(rule)': \(text)", metadata: Logger.Metadata(journal: fields))
                 }
+            case .notRun
+            where record.reason == .circuitBreaker && (record.note ?? "").hasPrefix("circuit breaker tripped"):
+                logger.error(
+                    "rule '\(rule)': \(record.note ?? "circuit breaker tripped")",
+                    metadata: Logger.Metadata(journal: [("PK_RULE", rule), ("PK_EVENT_SEQ", "\(seq)")]))
             case .notRun:
                 logger.debug(
                     "rule '\(rule)' did not run: \(record.reason?.rawValue ?? "?")\(record.note.map { " (\($0))" } ?? "")",
