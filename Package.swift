@@ -85,13 +85,23 @@ let package = Package(
             name: "PluralKitTesting",
             dependencies: [
                 "PluralKit", "PluralKitFake",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]
         ),
+        .target(name: "CSpawn"),
         .target(
             name: "Actions",
-            dependencies: ["PluralKit", "FrontEvents", "Rules"]
+            dependencies: [
+                "CSpawn", "PluralKit", "FrontEvents", "Rules",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .executableTarget(
             name: "engine-bench",
@@ -190,7 +200,7 @@ let package = Package(
     ]
 )
 
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "CSpawn" {
     var settings = target.swiftSettings ?? []
     settings.append(contentsOf: [
         .enableUpcomingFeature("ExistentialAny"),

@@ -159,16 +159,21 @@ public struct DecisionBatch: Sendable {
     public var records: [DecisionRecord]
     /// The writes to queue (coalesced with those already queued).
     public var writes: [QueuedWrite]
+    /// The `exec` and `webhook` invocations to record (each once: a decision made again keeps
+    /// the one already recorded).
+    public var effects: [QueuedEffect]
 
     /// Creates a batch.
     public init(
-        consumer: String, through: Int64?, state: EngineState, records: [DecisionRecord], writes: [QueuedWrite]
+        consumer: String, through: Int64?, state: EngineState, records: [DecisionRecord], writes: [QueuedWrite],
+        effects: [QueuedEffect] = []
     ) {
         self.consumer = consumer
         self.through = through
         self.state = state
         self.records = records
         self.writes = writes
+        self.effects = effects
     }
 }
 

@@ -107,7 +107,7 @@ struct SimulationTests {
     func everyExampleHasOne() throws {
         let examples = try FileManager.default.contentsOfDirectory(atPath: Simulations.examplesRules)
             .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
-        #expect(examples.count == 13)
+        #expect(examples.count == 14)
         #expect(Simulations.exampleCases == examples)
     }
 

@@ -58,6 +58,15 @@ extension StateStore: ActionStore {
                         """,
                     arguments: [w.key, ticket, ticket, try Self.json(w)])
             }
+            for effect in batch.effects {
+                // A decision made again (a failed commit redone) keeps the invocation recorded first.
+                try db.execute(
+                    sql: """
+                        INSERT INTO effect_queue (action_id, state, starts, decided, payload) VALUES (?, 'queued', 0, ?, ?)
+                        ON CONFLICT(action_id) DO NOTHING
+                        """,
+                    arguments: [effect.actionID, effect.decided.description, try Self.json(effect)])
+            }
             if let seq = batch.through {
                 try db.execute(
                     sql:
@@ -227,6 +236,56 @@ extension StateStore: ActionStore {
                 t.column("key", .text).notNull()
                 t.column("starts", .text).notNull()
             }
+        }
+        m.registerMigration("v4") { db in
+            // exec and webhook invocations: queued, started, done (kept a day against repeats).
+            try db.create(table: "effect_queue") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("action_id", .text).notNull().unique()
+                t.column("state", .text).notNull()
+                t.column("starts", .integer).notNull()
+                t.column("decided", .text).notNull()
+                t.column("finished", .integer)
+                t.column("result", .text)
+                t.column("payload", .text).notNull()
+            }
+        }
+    }
+}
+
+extension StateStore: EffectStore {
+    /// How long finished invocations are kept (a decision made again within it is not run twice).
+    static let finishedEffectSeconds: Int64 = 86_400
+
+    public func queuedEffects() throws -> [QueuedEffect] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, starts, payload FROM effect_queue WHERE state != 'done' ORDER BY id")
+                .compactMap { row in
+                    guard let text = row["payload"] as String?, var e = try? Self.decode(QueuedEffect.self, text)
+                    else { return nil }
+                    e.id = row["id"]
+                    e.starts = row["starts"]
+                    return e
+                }
+        }
+    }
+
+    public func startEffect(_ id: Int64) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE effect_queue SET state = 'started', starts = starts + 1 WHERE id = ?", arguments: [id])
+        }
+    }
+
+    public func finishEffect(_ id: Int64, result: String) throws {
+        let now = Timestamp.now.secondsSince1970
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE effect_queue SET state = 'done', finished = ?, result = ? WHERE id = ?",
+                arguments: [now, result, id])
+            try db.execute(
+                sql: "DELETE FROM effect_queue WHERE state = 'done' AND finished < ?",
+                arguments: [now - Self.finishedEffectSeconds])
         }
     }
 }

@@ -81,6 +81,19 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
         public var previous: String?
         /// Where the action was written (`file:line:column`).
         public var location: String
+        /// For `exec`: the program and its arguments, rendered.
+        public var argv: [String]?
+        /// For `exec`: the environment the rule gives it (its `environment:` rendered, and the
+        /// event's `PK_*` variables but `PK_ACTION_ID`, which the executor adds).
+        public var environment: [String: String]?
+        /// For `webhook`: the URL, rendered.
+        public var url: String?
+        /// For `webhook`: the rule's headers, rendered.
+        public var headers: [String: String]?
+        /// For `webhook`: the JSON body, rendered (without `body:` in the rule, the event's record).
+        public var body: String?
+        /// For `exec` and `webhook`: the timeout, in seconds.
+        public var timeout: Double?
 
         /// Creates an outcome.
         public init(

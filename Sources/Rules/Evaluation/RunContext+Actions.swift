@@ -1,3 +1,4 @@
+import Foundation
 import FrontEvents
 import PluralKit
 
@@ -64,18 +65,49 @@ extension RunContext {
                     location: at)
             ]
         case .exec(let exec):
-            return [
-                .init(
-                    action: action.name, target: nil, field: nil,
-                    value: exec.argv.map { $0.render(variables) }.joined(separator: " "), previous: nil, location: at)
-            ]
+            let argv = exec.argv.map { $0.render(variables) }
+            var outcome = DecisionRecord.ActionOutcome(
+                action: action.name, target: nil, field: nil, value: argv.joined(separator: " "), previous: nil,
+                location: at)
+            outcome.argv = argv
+            var environment = Dictionary(
+                exec.environment.map { ($0.name, $0.value.render(variables)) }, uniquingKeysWith: { _, b in b })
+            environment.merge(eventEnvironment) { _, ours in ours }
+            outcome.environment = environment
+            outcome.timeout = exec.timeout.seconds
+            return [outcome]
         case .webhook(let hook):
-            return [
-                .init(
-                    action: action.name, target: nil, field: nil, value: hook.url.render(variables), previous: nil,
-                    location: at)
-            ]
+            let url = hook.url.render(variables)
+            var outcome = DecisionRecord.ActionOutcome(
+                action: action.name, target: nil, field: nil, value: url, previous: nil, location: at)
+            outcome.url = url
+            outcome.headers = Dictionary(
+                hook.headers.map { ($0.name, $0.value.render(variables)) }, uniquingKeysWith: { _, b in b })
+            outcome.body = hook.body?.render(variables) ?? eventBody
+            outcome.timeout = hook.timeout.seconds
+            return [outcome]
         }
+    }
+
+    /// What an `exec` always gets: `PK_EVENT`, `PK_EVENT_SEQ`, `PK_SYSTEM`, `PK_RULE`, and
+    /// `PK_SWITCH_ID` / `PK_MEMBER_ID` when the trigger has them (the executor adds `PK_ACTION_ID`).
+    var eventEnvironment: [String: String] {
+        var out = [
+            "PK_EVENT": event.kind, "PK_EVENT_SEQ": "\(event.seq)", "PK_SYSTEM": context.system.id,
+            "PK_RULE": rule.name,
+        ]
+        if let id = source?.switchID { out["PK_SWITCH_ID"] = id.rawValue }
+        if let member { out["PK_MEMBER_ID"] = member.id.rawValue }
+        return out
+    }
+
+    /// A webhook's body without `body:`: the event's decision record, with the rule's name.
+    var eventBody: String {
+        let record = DecisionRecord(
+            time: RuleEngine.iso(now, context.timeZone), kind: .event, rule: rule.name, event: event)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(record)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
     }
 
     /// A member target as the rules wrote it (a template rendered).

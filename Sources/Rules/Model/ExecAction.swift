@@ -9,3 +9,11 @@ public struct ExecAction: Sendable {
     /// The timeout when the rule gives none.
     public static let defaultTimeout: Duration = .seconds(30)
 }
+
+extension Duration {
+    /// The duration in seconds, as a floating-point number.
+    public var seconds: Double {
+        let (s, attos) = components
+        return Double(s) + Double(attos) / 1e18
+    }
+}

@@ -41,8 +41,11 @@ struct RunCommand: AsyncParsableCommand {
             restores a field only if PluralKit still holds what the rule wrote. Switches a rule \
             logged are journaled with PK_OWN=1 and do not trigger when rules. Each action \
             performed, already set, deferred or failed has a journal entry with PK_RULE, PK_ACTION, \
-            PK_EVENT_SEQ, PK_ACTION_ID and the rule file's CODE_FILE/CODE_LINE. exec and webhook \
-            actions are not carried out by this version (a warning says so). --dry-run (or the \
+            PK_EVENT_SEQ, PK_ACTION_ID and the rule file's CODE_FILE/CODE_LINE. exec runs an \
+            argument list (never a shell) with the PK_* variables in its environment, in its own \
+            process group, killed at its timeout; a webhook carries Idempotency-Key: PK_ACTION_ID \
+            and is retried on connection errors and 5xx only; a crash repeats either once with \
+            the same PK_ACTION_ID. --dry-run (or the \
             rules' dry_run) reads and decides everything and writes nothing: the journal says \
             "would set the system tag to '| Alex' (now '| Sam')".
 

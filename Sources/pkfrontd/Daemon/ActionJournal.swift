@@ -31,10 +31,6 @@ struct ActionJournal: Sendable {
                         let priority = Self.priority(of: outcome, in: rules)
                         logger.log(
                             level: priority, "\(outcome.value ?? "")", metadata: Logger.Metadata(journal: fields))
-                    case "exec", "webhook":
-                        logger.warning(
-                            "rule '\(rule)': \(outcome.action) actions are not carried out by this version of pkfrontd (\(outcome.value ?? ""))",
-                            metadata: Logger.Metadata(journal: fields))
                     default: break
                     }
                 }
@@ -117,6 +113,51 @@ struct ActionJournal: Sendable {
             }
             return (
                 ActionFailureInfo(rule: w.rule, action: w.action, target: w.key, location: w.location, code: code),
+                error
+            )
+        }
+        return nil
+    }
+
+    /// The entries of one exec or webhook invocation: its start, each line the program wrote,
+    /// its end. A failure is not logged here: it returns what the `action_failed` event carries
+    /// (nil when this failure was already reported since the action last worked).
+    func effect(_ report: EffectRunner.Report) -> (ActionFailureInfo, String)? {
+        let e = report.effect
+        let metadata = Logger.Metadata(
+            journal: [
+                ("PK_RULE", e.rule), ("PK_ACTION", e.kind.rawValue), ("PK_EVENT_SEQ", "\(e.eventSeq)"),
+                ("PK_ACTION_ID", e.actionID),
+            ] + ruleFilePosition(e.location))
+        let what =
+            e.kind == .exec
+            ? "running \(e.outcome.argv?.first ?? "?")"
+            : "posting to \(WebhookSender.shown(e.outcome.url ?? ""))"
+        switch report.outcome {
+        case .started(let repeated):
+            if repeated {
+                logger.notice(
+                    "rule '\(e.rule)': \(what) again: pkfrontd stopped before it ended (same PK_ACTION_ID \(e.actionID))",
+                    metadata: metadata)
+            } else {
+                logger.info("rule '\(e.rule)': \(what)", metadata: metadata)
+            }
+        case .output(let stream, let line):
+            logger.info("rule '\(e.rule)': \(stream.rawValue): \(line)", metadata: metadata)
+        case .done(let text):
+            logger.notice("rule '\(e.rule)': \(e.kind.rawValue): \(text)", metadata: metadata)
+        case .dropped(let why):
+            logger.warning("rule '\(e.rule)': \(e.kind.rawValue) not run: \(why)", metadata: metadata)
+        case .failed(let code, let error):
+            guard !report.repeated else {
+                logger.debug(
+                    "\(e.location): rule '\(e.rule)': \(e.kind.rawValue) failed again: \(error)", metadata: metadata)
+                return nil
+            }
+            let target = e.kind == .exec ? e.outcome.argv?.first : WebhookSender.shown(e.outcome.url ?? "")
+            return (
+                ActionFailureInfo(
+                    rule: e.rule, action: e.kind.rawValue, target: target, location: e.location, code: code),
                 error
             )
         }

@@ -37,6 +37,10 @@ final class DaemonAssembly: Sendable {
     let wakeRules = Doorbell()
     /// Wakes the write queue (writes queued, a poll that worked).
     let wakeWrites = Doorbell()
+    /// Wakes the exec and webhook runner (invocations recorded, one ended).
+    let wakeEffects = Doorbell()
+    /// The exec and webhook runner of the running services (tests reach its fault hook through it).
+    let effectRunner = Mutex<EffectRunner?>(nil)
     /// Member names for the journal's messages (the rules consumer keeps it current).
     let memberNames = NameBook()
     /// The write queue of the running services (tests reach its fault hook through it).
@@ -114,6 +118,7 @@ final class DaemonAssembly: Sendable {
         events.rules = wakeRules
         let interval = settings.withLock { $0.pollInterval }
         let (runner, queue) = rulesParts(events: events, now: now)
+        let (effects, sender) = effectParts(events: events, clock: clock, now: now)
         // In the first STATUS= already (the rules consumer keeps it current after each step).
         if let loaded = rules.current.withLock({ $0 }) {
             let queued = (try? store.queuedWrites().count) ?? 0
@@ -138,6 +143,7 @@ final class DaemonAssembly: Sendable {
         // Before polling (so they stop after it): the rules consumer, then the write queue.
         services.insert(WakeLoopService(work: { await runner.step() }, bell: wakeRules, clock: clock, now: now), at: 3)
         services.insert(WakeLoopService(work: { await queue.drain() }, bell: wakeWrites, clock: clock, now: now), at: 4)
+        services.insert(EffectService(runner: effects, sender: sender, bell: wakeEffects, clock: clock), at: 5)
         if let watchdog {
             services.append(
                 WatchdogService(
@@ -154,7 +160,8 @@ final class DaemonAssembly: Sendable {
         let dryRun = settings.withLock { $0.dryRun }
         let runner = RulesRunner(
             store: store, tracker: tracker, client: client, rules: rules, cache: remote, journal: journal,
-            status: status, dryRun: dryRun, writes: wakeWrites, memberNames: memberNames, logger: logger, now: now)
+            status: status, dryRun: dryRun, writes: wakeWrites, effects: wakeEffects, memberNames: memberNames,
+            logger: logger, now: now)
         let (tracker, rules, wakeStatus) = (tracker, rules, wakeStatus)
         let queue = WriteQueue(
             store: store, client: client, cache: remote,
@@ -171,6 +178,29 @@ final class DaemonAssembly: Sendable {
             }, now: now)
         writeQueue.withLock { $0 = queue }
         return (runner, queue)
+    }
+
+    /// The exec and webhook runner over the assembly's store: programs run in the state
+    /// directory; what is older than the rules' catch-up window is not run.
+    func effectParts<C: Clock<Duration>>(events: DaemonEvents, clock: C, now: @escaping @Sendable () -> Timestamp)
+        -> (EffectRunner, WebhookSender)
+    {
+        let names = memberNames
+        let journal = ActionJournal(logger: logger) { id in names.name(id) }
+        let sender = WebhookSender(userAgent: "pkfrontd/\(PKFrontd.version)") { try await clock.sleep(for: $0) }
+        let (rules, wakeStatus) = (rules, wakeStatus)
+        let runner = EffectRunner(
+            store: store, exec: ExecRunner(), webhooks: sender,
+            directory: settings.withLock { $0.stateDirectory },
+            window: { rules.current.withLock { $0?.settings.catchUpWindow } ?? .seconds(15 * 60) },
+            report: { report in
+                if let (failure, error) = journal.effect(report) {
+                    events.append(.actionFailed, error: error, failure: failure)
+                }
+                wakeStatus.signal()
+            }, now: now)
+        effectRunner.withLock { $0 = runner }
+        return (runner, sender)
     }
 
     /// Runs the services until SIGTERM or SIGINT (or `shutdown` in tests); then shuts the client down.

@@ -26,6 +26,8 @@ actor RulesRunner {
     private let now: @Sendable () -> Timestamp
     /// Rung when writes were queued.
     let writes: Doorbell
+    /// Rung when exec or webhook invocations were recorded.
+    let effects: Doorbell
     /// Member names for the journal's messages.
     private let memberNames: NameBook
 
@@ -38,7 +40,7 @@ actor RulesRunner {
     init(
         store: StateStore, tracker: FrontTracker, client: PluralKitClient, rules: LoadedRules, cache: RemoteCache,
         journal: ActionJournal, status: DaemonStatus, dryRun: Bool, writes: Doorbell,
-        memberNames: NameBook, logger: Logger, now: @escaping @Sendable () -> Timestamp
+        effects: Doorbell, memberNames: NameBook, logger: Logger, now: @escaping @Sendable () -> Timestamp
     ) {
         self.memberNames = memberNames
         self.store = store
@@ -50,6 +52,7 @@ actor RulesRunner {
         self.status = status
         self.dryRun = dryRun
         self.writes = writes
+        self.effects = effects
         self.logger = logger
         self.now = now
     }
@@ -137,11 +140,12 @@ actor RulesRunner {
             wake = out.nextWake
         }
         let queued = QueuedWrite.writes(from: records, decided: at)
+        let invocations = QueuedEffect.effects(from: records, decided: at)
         do {
             try store.commit(
                 DecisionBatch(
                     consumer: StateStore.rulesConsumer, through: entries.last?.seq, state: engine.state,
-                    records: records, writes: queued))
+                    records: records, writes: queued, effects: invocations))
             failedCommits = 0
         } catch {
             // Nothing was stored: the engine goes back to the stored state and the events come again.
@@ -154,6 +158,7 @@ actor RulesRunner {
         nextWake = wake
         journal.record(records, rules: ruleSet)
         if !queued.isEmpty { writes.ring() }
+        if !invocations.isEmpty { effects.ring() }
         publish(ruleSet)
         // A full page means more events wait: go on at once.
         return entries.count == 200 ? at : wake

@@ -60,6 +60,43 @@ struct WakeLoopService<C: Clock<Duration>>: Service {
     }
 }
 
+/// Runs the recorded `exec` and `webhook` invocations, each in a child task of its own (so a
+/// slow program does not hold up the others), rung when the rules record new ones and when one
+/// ends. On stop nothing new starts and the running ones end (or reach their timeouts); one the
+/// daemon is cancelled out of stays started and is repeated once at the next start.
+struct EffectService<C: Clock<Duration>>: Service {
+    let runner: EffectRunner
+    let sender: WebhookSender
+    let bell: Doorbell
+    let clock: C
+
+    func run() async throws {
+        let stopping = Mutex(false)
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                while !Task.isCancelled, !stopping.withLock({ $0 }) {
+                    guard let claimed = await runner.claim() else {
+                        // The store could not be read: try again shortly.
+                        try? await clock.sleep(for: .seconds(1))
+                        continue
+                    }
+                    for effect in claimed {
+                        group.addTask {
+                            await runner.perform(effect)
+                            bell.ring()
+                        }
+                    }
+                    await bell.wait()
+                }
+            }
+        } onGracefulShutdown: {
+            stopping.withLock { $0 = true }
+            bell.ring()
+        }
+        try? await sender.shutdown()
+    }
+}
+
 /// Writes the outbox to the journal: at start (what a previous run left), whenever woken, and a
 /// last time when the daemon stops (it is the last service to stop, so `daemon_stopping` is in).
 struct JournalService: Service {
