@@ -99,7 +99,7 @@ public actor EffectRunner {
             if age > window {
                 drop(
                     e,
-                    "decided at \(e.decided), more than the catch-up window (\(Self.format(window))) ago; too late to run"
+                    "decided at \(e.decided), more than the catch-up window (\(DurationParser.format(window))) ago; too late to run"
                 )
                 continue
             }
@@ -192,7 +192,7 @@ public actor EffectRunner {
             return .failed(
                 code: "timeout",
                 error:
-                    "\(program) ran longer than its timeout (\(Self.format(.seconds(e.outcome.timeout ?? 30)))); its process group was killed"
+                    "\(program) ran longer than its timeout (\(DurationParser.format(.seconds(e.outcome.timeout ?? 30)))); its process group was killed"
             )
         }
     }
@@ -216,12 +216,5 @@ public actor EffectRunner {
     private func drop(_ e: QueuedEffect, _ why: String) {
         do { try store.finishEffect(e.id, result: "dropped: \(why)") } catch { return }
         report(Report(effect: e, outcome: .dropped(why)))
-    }
-
-    static func format(_ d: Duration) -> String {
-        let s = Int(d.components.seconds)
-        if s % 3600 == 0, s >= 3600 { return "\(s / 3600)h" }
-        if s % 60 == 0, s >= 60 { return "\(s / 60)m" }
-        return "\(s)s"
     }
 }

@@ -38,9 +38,14 @@ struct Recorder {
         self.directory = directory
         try FileManager.default.createDirectory(
             at: directory.appendingPathComponent("calls"), withIntermediateDirectories: true)
-        try Self.source.write(
-            toFile: directory.appendingPathComponent("recorder").path, atomically: true, encoding: .utf8)
-        chmod(directory.appendingPathComponent("recorder").path, 0o755)
+        // Written through a close-on-exec descriptor: a process another test forks meanwhile
+        // must not hold it open for writing, or starting the recorder fails with "Text file busy".
+        let path = directory.appendingPathComponent("recorder").path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw POSIXError(.EACCES) }
+        defer { close(fd) }
+        let bytes = Array(Self.source.utf8)
+        guard write(fd, bytes, bytes.count) == bytes.count else { throw POSIXError(.EIO) }
     }
 
     struct Call: Decodable {

@@ -39,7 +39,7 @@ struct ActionJournal: Sendable {
                     let fields = Self.fields(
                         rule: rule, action: outcome.action, seq: seq, outcome: outcome, time: record.time)
                     logger.info(
-                        "rule '\(rule)': deferred by quiet hours: \(describe(outcome, verb: "set"))",
+                        "rule '\(rule)': deferred by quiet hours: \(outcome.key == nil ? effect(outcome) : describe(outcome, verb: "set"))",
                         metadata: Logger.Metadata(journal: fields))
                 }
             case .notRun where record.reason == .dryRun:
@@ -48,7 +48,7 @@ struct ActionJournal: Sendable {
                         rule: rule, action: outcome.action, seq: seq, outcome: outcome, time: record.time)
                     let text =
                         outcome.key == nil
-                        ? "would \(outcome.action): \(outcome.value ?? "")"
+                        ? "would \(effect(outcome))"
                         : describe(outcome, verb: "would set", previousWord: "now")
                     logger.notice("rule '\(rule)' (dry run): \(text)", metadata: Logger.Metadata(journal: fields))
                 }
@@ -162,6 +162,16 @@ struct ActionJournal: Sendable {
             )
         }
         return nil
+    }
+
+    /// An action without a PluralKit field in words: "run /usr/bin/notify-send", "post to
+    /// https://discord.com/…" (never a webhook URL's path: it often holds a token), "log: …".
+    func effect(_ o: DecisionRecord.ActionOutcome) -> String {
+        switch o.action {
+        case "exec": "run \(o.argv?.first ?? o.value ?? "")"
+        case "webhook": "post to \(WebhookSender.shown(o.url ?? o.value ?? ""))"
+        default: "\(o.action): \(o.value ?? "")"
+        }
     }
 
     /// "set the system tag to '| Alex' (was '| Sam')", "logged a switch to Alex, Sam (was Kit)".
