@@ -59,9 +59,11 @@ final class RulesDaemon: Sendable {
         self.running = running
     }
 
-    /// Starts the daemon with the rule file at `rules` and the state in `directory`.
+    /// Starts the daemon with the rule file at `rules` and the state in `directory`;
+    /// `effectFault` is in place in the exec and webhook runner before anything runs.
     static func start(
-        _ fixture: FakeFixture, time: VirtualTime, directory: String, rules: String, dryRun: Bool = false
+        _ fixture: FakeFixture, time: VirtualTime, directory: String, rules: String, dryRun: Bool = false,
+        effectFault: (@Sendable (EffectRunner.FaultPoint) throws -> Void)? = nil
     ) throws -> RulesDaemon {
         let entries = LogCapture()
         let settings = DaemonSettings(
@@ -80,7 +82,11 @@ final class RulesDaemon: Sendable {
         let services = assembly.services(
             clock: time.clock, reloads: reloads, reload: { settings }, watchdog: nil, now: { time.now })
         let group = testServiceGroup(services)
-        let running = Task { try await group.run() }
+        let runner = assembly.effectRunner.withLock { $0 }
+        let running = Task {
+            if let effectFault { await runner?.setFault(effectFault) }
+            try await group.run()
+        }
         return RulesDaemon(
             assembly: assembly, entries: entries, time: time, reload: reload, group: group, running: running)
     }

@@ -14,6 +14,23 @@ printf '[Service]\nEnvironment=PKFRONTD_API_URL=http://127.0.0.1:8765/v2\nExecSt
 control() { curl -s -X "$1" "http://127.0.0.1:8765/_control/$2" ${3:+-d "$3"} >/dev/null; }
 switch_entries() { journalctl --sync; journalctl -u pkfrontd.service -o cat --no-pager PK_EVENT=switch | grep -c "$1" || true; }
 
+# A rule that acts: autoproxy in the demo's Work server follows the first fronter.
+cat > /etc/pkfrontd/rules.yaml <<'YAML'
+aliases: { Work: "100000000000000002" }
+settings: { settle: 0s }
+allow: [exec]
+rules:
+  - name: Autoproxy follows the front
+    when: switch
+    do:
+      - autoproxy: { server: Work, mode: member, member: "{{ first.id }}" }
+  - name: Run a hook
+    when: switch
+    do:
+      - exec: { command: ["/usr/bin/printenv", "PK_EVENT", "FIRST"], environment: { FIRST: "{{ first.name }}" } }
+YAML
+api() { curl -s -H "Authorization: $(cat /etc/pkfrontd/token)" "http://127.0.0.1:8765/v2/$1"; }
+
 systemctl daemon-reload
 systemctl start pkfrontd.service                      # Type=notify: returns only after READY=1 (after the first poll)
 [ "$(systemctl is-active pkfrontd.service)" = active ] && ok "active after READY=1" || not_ok "active after READY=1"
@@ -21,6 +38,27 @@ case "$(status)" in "Fronting: Alex; "*) ok "STATUS= shown: $(status)";; *) not_
 control POST switches '{"members":["Sam","Kit"]}'
 for _ in $(seq 50); do [ "$(switch_entries 'Sam and Kit are fronting')" -ge 1 ] && break; sleep 0.2; done
 [ "$(switch_entries 'Sam and Kit are fronting')" = 1 ] && ok "a logged switch appears in journalctl -u pkfrontd PK_EVENT=switch" || not_ok "switch in the journal"
+sam=$(api systems/@me/members | python3 -c 'import json,sys; print(next(m["id"] for m in json.load(sys.stdin) if m["name"]=="Sam"))')
+autoproxy_member() { api "systems/@me/autoproxy?guild_id=100000000000000002" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("autoproxy_member"))'; }
+for _ in $(seq 50); do [ "$(autoproxy_member)" = "$sam" ] && break; sleep 0.2; done
+[ "$(autoproxy_member)" = "$sam" ] && ok "the autoproxy rule's PATCH reached the fake (autoproxy member $sam)" || not_ok "the autoproxy rule's PATCH reached the fake (got '$(autoproxy_member)')"
+journalctl --sync
+journalctl -u pkfrontd.service -o json --no-pager "PK_RULE=Autoproxy follows the front" | python3 -c '
+import json,sys
+e=[json.loads(l) for l in sys.stdin]; a=[x for x in e if x.get("PK_ACTION")=="autoproxy"]
+assert len(a)>=1, e
+x=a[-1]; assert x["CODE_FILE"]=="/etc/pkfrontd/rules.yaml" and x["CODE_LINE"]=="8", x
+assert "test-token" not in json.dumps(e), "the token leaked into an action entry"
+print("ok - journalctl -u pkfrontd PK_RULE=... shows the action entry:", x["MESSAGE"])' || not_ok "the action entry in the journal"
+hook() { journalctl --sync; journalctl -u pkfrontd.service -o cat --no-pager "PK_RULE=Run a hook" PK_ACTION=exec; }
+for _ in $(seq 50); do hook | grep -q "exited with status 0" && break; sleep 0.2; done
+hook | grep -qx "rule 'Run a hook': stdout: switch" && hook | grep -qx "rule 'Run a hook': stdout: Sam" \
+    && hook | grep -q "rule 'Run a hook': exec: /usr/bin/printenv exited with status 0" \
+    && ok "an exec rule runs under the unit's sandbox: its output and exit status in the journal" || not_ok "exec under the unit (got: $(hook))"
+out=$(/usr/local/bin/pkfrontd why "Autoproxy follows the front" --state-dir /var/lib/pkfrontd) && echo "$out" | grep -q "Autoproxy follows the front ran" \
+    && ok "pkfrontd why as root on the unit's state directory" || not_ok "pkfrontd why as root (got: $out)"
+out=$(/usr/local/bin/pkfrontd pending --state-dir /var/lib/pkfrontd) && echo "$out" | grep -q "^rules paused by the circuit breaker: none" \
+    && ok "pkfrontd pending as root on the unit's state directory" || not_ok "pkfrontd pending as root (got: $out)"
 
 systemctl reload pkfrontd.service                     # ExecReload= sends SIGHUP: RELOADING=1 ... READY=1
 case "$(status)" in *"reloads: 1") ok "reload round-trip";; *) not_ok "reload round-trip (got '$(status)')";; esac

@@ -101,7 +101,8 @@ struct WhyCommand: AsyncParsableCommand {
         var day = ""
         for record in records {
             if json {
-                out += String(decoding: try StateReading.encoder.encode(record), as: UTF8.self) + "\n"
+                out +=
+                    String(decoding: try StateReading.encoder.encode(Self.hidingSecrets(record)), as: UTF8.self) + "\n"
                 continue
             }
             let date = String(record.time.prefix(10))
@@ -113,19 +114,35 @@ struct WhyCommand: AsyncParsableCommand {
         }
         StateReading.write(out)
     }
+
+    /// The record with what may be secret in a webhook hidden (the output is pasted into bug
+    /// reports): header values become `[hidden]`, the URL loses its path and query (Discord's
+    /// and Slack's webhook URLs hold their token there).
+    static func hidingSecrets(_ record: DecisionRecord) -> DecisionRecord {
+        var record = record
+        record.actions = record.actions?.map { a in
+            var a = a
+            a.headers = a.headers?.mapValues { _ in "[hidden]" }
+            if let url = a.url { a.url = WebhookSender.shown(url) }
+            if a.action == "webhook", let value = a.value { a.value = WebhookSender.shown(value) }
+            return a
+        }
+        return record
+    }
 }
 
 /// `pkfrontd pending`: what the rules will do without anything else happening.
 struct PendingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pending",
-        abstract: "Show armed deadlines, held while rules, deferred values and queued writes.",
+        abstract: "Show armed deadlines, held while rules, deferred values, queued writes and runs.",
         discussion: """
             Reads the rule engine's state and the write queue from the daemon's state database \
             (safe while it runs): the fronting_for deadlines armed, the next time of each \
             schedule, runs waiting for the front to settle, the while rules that hold and what \
             each would restore, values held back by quiet hours, the PluralKit writes queued \
-            with why they wait (a rate limit or a retry, with the time they may go), and the rules \
+            with why they wait (a rate limit or a retry, with the time they may go), the exec and \
+            webhook runs not finished (waiting their turn, or started), and the rules \
             the circuit breaker paused (more than 10 runs with actions other than log in 5 \
             minutes pause a rule for 15).
 
@@ -188,6 +205,19 @@ struct PendingCommand: AsyncParsableCommand {
             var rule: String
             var until: Timestamp
         }
+        struct Effect: Encodable {
+            var rule: String
+            var action: String
+            /// The program, or the webhook's scheme and host (never its path).
+            var target: String
+            var actionID: String
+            var decided: Timestamp
+            var starts: Int
+            enum CodingKeys: String, CodingKey {
+                case rule, action, target, decided, starts
+                case actionID = "action_id"
+            }
+        }
         var paused: [Paused] = []
         var deadlines: [Deadline] = []
         var schedules: [Schedule] = []
@@ -195,12 +225,13 @@ struct PendingCommand: AsyncParsableCommand {
         var held: [Held] = []
         var deferred: [Deferred] = []
         var writes: [Write] = []
+        var effects: [Effect] = []
     }
 
     func run() async throws {
         let store = try StateReading.open(shared, command: "pending")
         let state = try store.engineState() ?? EngineState()
-        let report = Self.report(state, writes: try store.queuedWrites())
+        let report = Self.report(state, writes: try store.queuedWrites(), effects: try store.queuedEffects())
         if json {
             StateReading.write(String(decoding: try StateReading.encoder.encode(report), as: UTF8.self) + "\n")
         } else {
@@ -208,7 +239,9 @@ struct PendingCommand: AsyncParsableCommand {
         }
     }
 
-    static func report(_ state: EngineState, writes: [QueuedWrite], now: Timestamp = .now) -> Report {
+    static func report(
+        _ state: EngineState, writes: [QueuedWrite], effects: [QueuedEffect] = [], now: Timestamp = .now
+    ) -> Report {
         var r = Report()
         r.paused = state.paused.filter { $0.value > now }.sorted { $0.key < $1.key }.map {
             .init(rule: $0.key, until: $0.value)
@@ -255,6 +288,12 @@ struct PendingCommand: AsyncParsableCommand {
                 rule: $0.rule, field: $0.key, value: $0.value, kind: $0.kind.rawValue, decided: $0.decided,
                 attempts: $0.attempts, notBefore: $0.notBefore)
         }
+        r.effects = effects.map {
+            .init(
+                rule: $0.rule, action: $0.kind.rawValue,
+                target: $0.kind == .exec ? $0.outcome.argv?.first ?? "" : WebhookSender.shown($0.outcome.url ?? ""),
+                actionID: $0.actionID, decided: $0.decided, starts: $0.starts)
+        }
         return r
     }
 
@@ -292,6 +331,20 @@ struct PendingCommand: AsyncParsableCommand {
                     ?? "goes at the next try (decided \(StateReading.shown(w.decided)))"
                 let tries = w.attempts > 0 ? ", \(w.attempts) tr\(w.attempts == 1 ? "y" : "ies") so far" : ""
                 return "\(w.rule): \(w.field) → \(q(w.value))\(w.kind == "revert" ? " (restore)" : "") — \(why)\(tries)"
+            })
+        section(
+            "exec and webhook runs queued",
+            r.effects.map { e in
+                let what = e.action == "exec" ? "run \(e.target)" : "post to \(e.target)"
+                let state =
+                    switch e.starts {
+                    case 0: "waits its turn"
+                    case 1:
+                        "started, not finished (it runs now, or pkfrontd stopped meanwhile: then it is repeated once)"
+                    default: "started twice, never finished: it is not started again"
+                    }
+                return
+                    "\(e.rule): \(what) (PK_ACTION_ID \(e.actionID), decided \(StateReading.shown(e.decided))) — \(state)"
             })
         return out
     }
