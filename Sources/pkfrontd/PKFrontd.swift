@@ -14,15 +14,20 @@ struct PKFrontd: AsyncParsableCommand {
             history, turns changes into events, runs your rule file against them, and reports to \
             the systemd journal.
 
-            Available now: run (tracks the front and writes every event to the journal, as a \
-            systemd service; loads and checks --rules), check (checks rule files and reports \
-            every problem as file:line:column; the language is described in rules/README.md) and \
-            fake-api (a fake PluralKit API for testing). Acting on rules (simulate) and front, \
-            history and demo arrive in later releases.
+            Commands: run (the daemon: tracks the front, runs the rules and carries out their \
+            actions, writes every event to the journal, as a systemd service), check (checks rule \
+            files and reports every problem as file:line:column; the language is described in \
+            rules/README.md), simulate (what rules would do on a scripted front story), why and \
+            pending (what the rules did and will do, from the daemon's state), front (who fronts, \
+            since when), switch (log a switch by name) and fake-api (a fake PluralKit API for \
+            testing). History, stats and demo arrive in later releases.
+
+            Example: pkfrontd front
             """,
         version: "pkfrontd \(version) (PluralKit.swift \(PluralKitClient.version))",
         subcommands: [
             RunCommand.self, CheckCommand.self, SimulateCommand.self, WhyCommand.self, PendingCommand.self,
+            FrontCommand.self, SwitchCommand.self,
             FakeAPICommand.self,
         ]
     )

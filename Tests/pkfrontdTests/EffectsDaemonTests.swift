@@ -38,17 +38,6 @@ struct EffectsDaemonTests {
         String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
     }
 
-    /// Lets virtual time pass until `done` (the runs happen in real time: 10 ms of it per step).
-    @discardableResult
-    static func wait(_ d: RulesDaemon, _ fixture: FakeFixture, until done: () throws -> Bool) async -> Bool {
-        for _ in 0..<1000 {
-            if (try? done()) == true { return true }
-            await d.time.clock.advance(by: .seconds(1))
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return (try? done()) == true
-    }
-
     @Test(
         "the exec example: hostile 100-character names arrive byte for byte as arguments and environment values, never through a shell; one journal entry each"
     )
@@ -72,7 +61,8 @@ struct EffectsDaemonTests {
             #expect(fixture.patch("/members/\(sam)", try Self.json(["name": name, "display_name": display])) == 200)
             let d = try await RulesActTests.start(fixture, time, scratch)
             let logged = try fixture.fake.logSwitch(members: [sam])
-            #expect(await Self.wait(d, fixture) { try recorder.recorded().count == 1 && !d.running(fixture) })
+            #expect(
+                await RulesActTests.settle(d, fixture) { try recorder.recorded().count == 1 && !d.running(fixture) })
             try await d.stop()
 
             let call = try #require(try recorder.recorded().first)
@@ -119,7 +109,7 @@ struct EffectsDaemonTests {
                 let d = try await RulesActTests.start(fixture, time, scratch)
                 let kit = try #require(fixture.system.member("Kit")?.id)
                 let logged = try fixture.fake.logSwitch(members: [kit])
-                #expect(await Self.wait(d, fixture) { receiver.requests.count == 1 && !d.running(fixture) })
+                #expect(await RulesActTests.settle(d, fixture) { receiver.requests.count == 1 && !d.running(fixture) })
                 try await d.stop()
                 let request = try #require(receiver.requests.first)
                 let key = try #require(request.headers["idempotency-key"])
@@ -174,7 +164,9 @@ struct EffectsDaemonTests {
                 await d.effectFault(crash)
                 try fixture.fake.logSwitch(members: ["Jordan"])
                 #expect(
-                    await Self.wait(d, fixture) { try recorder.recorded().count == 1 && receiver.requests.count == 1 })
+                    await RulesActTests.settle(d, fixture) {
+                        try recorder.recorded().count == 1 && receiver.requests.count == 1
+                    })
                 await d.settleEffects()
                 try await d.stop()
                 let started = try d.store.queuedEffects()
@@ -194,7 +186,9 @@ struct EffectsDaemonTests {
                 d = try RulesDaemon.start(
                     fixture, time: time, directory: scratch.state, rules: scratch.rules, effectFault: crash)
                 #expect(
-                    await Self.wait(d, fixture) { try recorder.recorded().count == 2 && receiver.requests.count == 2 })
+                    await RulesActTests.settle(d, fixture) {
+                        try recorder.recorded().count == 2 && receiver.requests.count == 2
+                    })
                 await d.settleEffects()
                 try await d.stop()
                 let calls = try recorder.recorded()
@@ -208,7 +202,9 @@ struct EffectsDaemonTests {
                 // The third start does not run them again, and says so.
                 d = try await RulesActTests.start(fixture, time, scratch)
                 #expect(
-                    await Self.wait(d, fixture) { try d.store.queuedEffects().isEmpty && !d.running(fixture) })
+                    await RulesActTests.settle(d, fixture) {
+                        try d.store.queuedEffects().isEmpty && !d.running(fixture)
+                    })
                 await RulesActTests.run(d, fixture, seconds: 10)
                 try await d.stop()
                 #expect(try recorder.recorded().count == 2)

@@ -192,6 +192,19 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Every system's stored state with when it was last recorded, most recently recorded first.
+    public func storedFronts() throws -> [(state: SystemState, updated: Timestamp)] {
+        let rows = try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT system, updated FROM system_state ORDER BY updated DESC")
+                .map { (system: $0["system"] as String, updated: $0["updated"] as String?) }
+        }
+        return try rows.compactMap { row in
+            guard let state = try state(system: row.system) else { return nil }
+            let updated = row.updated.flatMap(Timestamp.init) ?? .now
+            return (state, updated)
+        }
+    }
+
     /// Records events and the new state in one transaction; returns the events with their
     /// sequence numbers. Either both are stored or neither.
     @discardableResult
