@@ -178,6 +178,7 @@ private struct Monitor: Sendable {
         let deadline = clock.now.advanced(by: timeout)
         var open = fds.map { _ in true }
         var partial = fds.map { _ in [UInt8]() }
+        var skipping = fds.map { _ in false }
         var counts = fds.map { _ in 0 }
         var status: Int32?
         var killedBy: ExecRunner.Termination?
@@ -235,18 +236,29 @@ private struct Monitor: Sendable {
                     continue
                 }
                 partial[index] += buffer[0..<n]
+                if skipping[index] {
+                    // The rest of a line already logged (cut): drop it up to its end.
+                    guard let newline = partial[index].firstIndex(of: 10) else {
+                        partial[index].removeAll()
+                        continue
+                    }
+                    partial[index].removeSubrange(...newline)
+                    skipping[index] = false
+                }
                 while let newline = partial[index].firstIndex(of: 10) {
                     emit(index, partial[index][..<newline])
                     partial[index].removeSubrange(...newline)
                 }
-                if partial[index].count > maxLineBytes * 4 {
+                if partial[index].count > maxLineBytes {
+                    // One entry for the line however long it gets: logged cut now, the rest dropped.
                     emit(index, partial[index][...])
                     partial[index].removeAll()
+                    skipping[index] = true
                 }
             }
         }
         for index in fds.indices {
-            if !partial[index].isEmpty { emit(index, partial[index][...]) }
+            if !partial[index].isEmpty, !skipping[index] { emit(index, partial[index][...]) }
             if counts[index] > maxLines {
                 line(index == 0 ? .stdout : .stderr, "(\(counts[index] - maxLines) more lines not logged)")
             }

@@ -139,6 +139,25 @@ struct ExecRunnerTests {
         #expect(texts.count == 6)
     }
 
+    @Test("a line of 200 KiB without a newline is one entry, cut at maxLineBytes; the next line follows as its own")
+    func oneHugeLine() async throws {
+        let dir = try scratchDirectory("exec")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let runner = ExecRunner(environment: ["PATH": "/usr/bin:/bin"])
+        let lines = Lines()
+        let end = try await runner.run(
+            argv: [
+                "/bin/sh", "-c",
+                "head -c 204800 /dev/zero | tr '\\0' a; echo; echo next; head -c 9000 /dev/zero | tr '\\0' b",
+            ],
+            environment: [:], directory: dir.path, timeout: .seconds(20)
+        ) { lines.add($0, $1) }
+        #expect(end == .exited(0))
+        let texts = lines.all.map(\.1)
+        #expect(
+            texts == [String(repeating: "a", count: 4096) + "…", "next", String(repeating: "b", count: 4096) + "…"])
+    }
+
     static func isZombie(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
         return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
