@@ -131,6 +131,14 @@ struct FrontCommandsTests {
                 shown.stdout.contains("(from the state directory: what the daemon last recorded, at "),
                 "\(shown.stdout)")
             #expect(shown.stdout.contains("no token was given"), "\(shown.stdout)")
+            // With a token but PluralKit out of reach: the same, with the reason.
+            let refusing = try RefusingPort()
+            let down = try await cli.pkfrontd(
+                ["front", "--state-dir", scratch.state, "--api-url", "http://127.0.0.1:\(refusing.port)/v2"],
+                in: scratch.path, environment: ["PK_TOKEN": fixture.system.token])
+            #expect(down.status == 0, "\(down.stderr)")
+            #expect(down.stdout.hasPrefix("Kit — since "), "\(down.stdout)")
+            #expect(down.stdout.contains("; PluralKit could not be reached at http://127.0.0.1:"), "\(down.stdout)")
         }
     }
 }
