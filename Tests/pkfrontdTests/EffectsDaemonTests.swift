@@ -217,6 +217,77 @@ struct EffectsDaemonTests {
     }
 }
 
+@Suite("exec and webhook limits under the daemon", .serialized)
+struct EffectLimitsTests {
+    @Test(
+        "at most 4 runs of one rule's exec at a time: the fifth and sixth are dropped, said so; stopping ends the runs")
+    func fourAtATime() async throws {
+        let yaml = """
+            allow: [exec]
+            settings:
+              settle: 0s
+            rules:
+              - name: Slow hook
+                when: switch
+                do:
+                  - exec: { command: ["/bin/sleep", "30"], timeout: 60s }
+            """
+        try await RulesActTests.scenario(yaml) { fixture, time, scratch, d in
+            // Six switches one poll finds: six runs, decided at once.
+            for name in ["Sam", "Kit", "Jordan", "Robin", "Alex", "Sam"] { try fixture.fake.logSwitch(members: [name]) }
+            let dropped = {
+                d.entries.entries.filter {
+                    "\($0.message)".contains("exec not run: 4 runs of this rule's exec are still running")
+                }
+            }
+            #expect(await RulesActTests.settle(d, fixture) { dropped().count == 2 }, "\(d.entries.lines.suffix(12))")
+            let started = d.entries.entries.filter { "\($0.message)" == "rule 'Slow hook': running /bin/sleep" }
+            #expect(started.count == 4)
+            #expect(dropped().allSatisfy { $0.level == .warning && $0.field("PK_RULE") == "Slow hook" })
+            let clock = ContinuousClock()
+            let stopping = clock.now
+            try await d.stop()
+            let took = stopping.duration(to: clock.now)
+            print("four slow execs: stopped in \(took) (the programs sleep 30 s; after 3 s their groups get SIGTERM)")
+            #expect(took < .seconds(15), "stopping waited for the programs: \(took)")
+            // Stopped mid-run: the four stay started (repeated once at the next start), the two are done.
+            #expect(try d.store.queuedEffects().map(\.starts) == [1, 1, 1, 1])
+        }
+    }
+
+    @Test("an invocation decided longer ago than catch_up_window is not run at the next start, and says why")
+    func tooLate() async throws {
+        let dir = try scratchDirectory("exec-late")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let recorder = try Recorder(in: dir)
+        let scratch = try RulesScratch(try EffectsDaemonTests.execExample(recorder))
+        defer { scratch.remove() }
+        try await withVirtualFake { fixture, time in
+            var d = try await RulesActTests.start(fixture, time, scratch)
+            try await d.stop()
+            var outcome = DecisionRecord.ActionOutcome(
+                action: "exec", target: nil, field: nil, value: recorder.program, previous: nil,
+                location: scratch.rules + ":12:9")
+            outcome.argv = [recorder.program]
+            let late = QueuedEffect(
+                kind: .exec, rule: "Desktop notification on switch", location: scratch.rules + ":12:9", eventSeq: 1,
+                actionID: "1-00000000000000aa", decided: time.now.adding(.seconds(-3600)), outcome: outcome)
+            try d.store.commit(
+                DecisionBatch(
+                    consumer: "test", through: nil, state: try #require(try d.store.engineState()), records: [],
+                    writes: [], effects: [late]))
+            d = try await RulesActTests.start(fixture, time, scratch)
+            #expect(await RulesActTests.settle(d, fixture) { try d.store.queuedEffects().isEmpty })
+            try await d.stop()
+            #expect(try recorder.recorded().isEmpty)
+            let said = d.entries.entries.filter {
+                "\($0.message)".contains("more than the catch-up window (15m) ago; too late to run")
+            }
+            #expect(said.count == 1, "\(d.entries.lines.suffix(8))")
+        }
+    }
+}
+
 extension RulesDaemon {
     /// Whether an exec or webhook is still queued or running, or the rules have events to take.
     func running(_ fixture: FakeFixture) -> Bool {

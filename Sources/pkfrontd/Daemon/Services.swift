@@ -62,18 +62,31 @@ struct WakeLoopService<C: Clock<Duration>>: Service {
 
 /// Runs the recorded `exec` and `webhook` invocations, each in a child task of its own (so a
 /// slow program does not hold up the others), rung when the rules record new ones and when one
-/// ends. On stop nothing new starts and the running ones end (or reach their timeouts); one the
-/// daemon is cancelled out of stays started and is repeated once at the next start.
+/// ends. On stop nothing new starts; the running ones get `stopGrace` (real time) to end, then
+/// they are stopped — a program's process group gets SIGTERM (then SIGKILL), a request is
+/// abandoned — so the stop stays well inside systemd's `TimeoutStopSec=`. One stopped that way
+/// stays started and is repeated once at the next start, with the same `PK_ACTION_ID`.
 struct EffectService<C: Clock<Duration>>: Service {
     let runner: EffectRunner
     let sender: WebhookSender
     let bell: Doorbell
     let clock: C
+    var stopGrace: Duration = .seconds(3)
+
+    /// Thrown by the stop timer to cancel the runs still going.
+    private struct GraceOver: Error {}
+
+    /// How many runs are going.
+    private final class InFlight: Sendable {
+        let count = Mutex(0)
+    }
 
     func run() async throws {
         let stopping = Mutex(false)
+        let inFlight = InFlight()
+        let grace = stopGrace
         await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
+            try? await withThrowingDiscardingTaskGroup { group in
                 while !Task.isCancelled, !stopping.withLock({ $0 }) {
                     guard let claimed = await runner.claim() else {
                         // The store could not be read: try again shortly.
@@ -81,12 +94,23 @@ struct EffectService<C: Clock<Duration>>: Service {
                         continue
                     }
                     for effect in claimed {
+                        inFlight.count.withLock { $0 += 1 }
                         group.addTask {
                             await runner.perform(effect)
+                            inFlight.count.withLock { $0 -= 1 }
                             bell.ring()
                         }
                     }
                     await bell.wait()
+                }
+                guard inFlight.count.withLock({ $0 }) > 0 else { return }
+                group.addTask {
+                    let clock = ContinuousClock()
+                    let end = clock.now.advanced(by: grace)
+                    while inFlight.count.withLock({ $0 }) > 0 {
+                        guard clock.now < end else { throw GraceOver() }
+                        try await clock.sleep(for: .milliseconds(20))
+                    }
                 }
             }
         } onGracefulShutdown: {
