@@ -200,7 +200,9 @@ enum NameSources {
 
     /// The token, from the same sources as `run`. A token file that others may read is still used
     /// (`check` only reads member and group lists) but gets a note on stderr, since `run` refuses it.
-    static func token(settings: DaemonSettings, environment: [String: String]) throws -> String? {
+    static func token(settings: DaemonSettings, environment: [String: String], command: String = "check") throws
+        -> String?
+    {
         do {
             return try Credentials.resolve(
                 tokenFile: settings.tokenFile, configTokenFile: settings.configTokenFile, environment: environment,
@@ -211,7 +213,9 @@ enum NameSources {
                 !secret.isEmpty
             else { throw error }
             FileHandle.standardError.write(
-                Data("pkfrontd check: note: \(error) (`pkfrontd run` refuses it; `check` used it anyway)\n".utf8))
+                Data(
+                    "pkfrontd \(command): note: \(error) (`pkfrontd run` refuses it; `\(command)` used it anyway)\n"
+                        .utf8))
             return secret
         }
     }

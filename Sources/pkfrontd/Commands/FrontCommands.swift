@@ -145,7 +145,8 @@ struct FrontCommand: AsyncParsableCommand {
         var note: String?
         var zone = TimeZone.current
         do {
-            if let secret = try NameSources.token(settings: settings, environment: ProcessInfo.processInfo.environment)
+            if let secret = try NameSources.token(
+                settings: settings, environment: ProcessInfo.processInfo.environment, command: "front")
             {
                 let client = NameSources.quickClient(settings: settings, secret: secret, command: "front")
                 do {
@@ -332,7 +333,8 @@ struct SwitchCommand: AsyncParsableCommand {
         let settings = try FrontReading.settings(shared, command: "switch")
         let secret: String?
         do {
-            secret = try NameSources.token(settings: settings, environment: ProcessInfo.processInfo.environment)
+            secret = try NameSources.token(
+                settings: settings, environment: ProcessInfo.processInfo.environment, command: "switch")
         } catch {
             throw FrontReading.fail("switch", "\(error)", code: FrontReading.Exit.token)
         }
